@@ -1,0 +1,102 @@
+/* The platform's SQLite database: users, packages, bookings, feedback, webhook events.
+ * Every function is thread-safe (one connection behind a mutex) and each write is one
+ * transaction, committed (synchronous=FULL) before it returns. JSON results are new
+ * jansson references the caller owns. */
+#ifndef SERVER_DB_H
+#define SERVER_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "server/provider.h"
+
+struct db;
+
+enum db_result {
+    DB_OK,
+    DB_NOT_FOUND, /* no such session (or referenced mentor/package) */
+    DB_FORBIDDEN, /* the caller is not a participant, or has the wrong role */
+    DB_CONFLICT,  /* the booking's state forbids it */
+    DB_DUPLICATE, /* a webhook event already processed */
+    DB_INVALID,   /* the request names something that does not fit */
+    DB_BUSY,      /* the database is locked by another process */
+    DB_ERROR,     /* anything else: I/O, disk full, read-only */
+};
+
+struct db_user {
+    char id[40];
+    char role[8]; /* "mentor" or "user" */
+};
+
+/* Opens (creating if needed) and migrates the database at path. NULL with err on failure. */
+struct db *db_open(const char *path, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* True when the database holds no users (used by --demo). */
+bool db_is_empty(struct db *db);
+
+/* Creates a user with a fresh random token; writes id and token (65 bytes each). */
+enum db_result db_user_add(struct db *db, const char *name, const char *email, const char *role,
+                           char id[40], char token[65], char *err, size_t errlen);
+enum db_result db_package_add(struct db *db, const char *name, char id[40]);
+
+/* Looks up the user a bearer token belongs to. */
+enum db_result db_user_by_token(struct db *db, const char *token, struct db_user *out);
+
+/* The meeting object of DESIGN.md for one booking as `viewer` sees it, creating the meeting
+ * URL with prov if the booking has none yet. */
+enum db_result db_meeting(struct db *db, const struct provider *prov, const char *booking_id,
+                          const struct db_user *viewer, json_t **out);
+
+/* The viewer's sessions scheduled in [from, to), soonest first, as {"sessions": [...]}. */
+enum db_result db_sessions(struct db *db, const struct db_user *viewer, time_t from, time_t to,
+                           json_t **out);
+
+/* Marks the booking COMPLETED (a second time is not an error; CANCELLED is a conflict). */
+enum db_result db_complete(struct db *db, const char *booking_id, const struct db_user *viewer,
+                           json_t **out);
+
+struct db_feedback {
+    int rating;
+    const char *comment;         /* never NULL */
+    const char *idempotency_key; /* NULL when the request had none */
+};
+
+/* Stores the viewer's feedback for a COMPLETED booking. With an idempotency key already
+ * used, *status and *body are the first answer's, replayed. On DB_OK *body is the response
+ * (caller frees) and *status 200. */
+enum db_result db_feedback(struct db *db, const char *booking_id, const struct db_user *viewer,
+                           const struct db_feedback *fb, int *status, char **body,
+                           char *err, size_t errlen);
+
+struct db_booking_request {
+    const char *mentor_id, *package_id, *notes;
+    int session_number, duration;
+    time_t scheduled_at;
+};
+
+/* A mentee books a session; the meeting URL is generated at once with prov. */
+enum db_result db_booking_create(struct db *db, const struct provider *prov,
+                                 const struct db_user *viewer,
+                                 const struct db_booking_request *req, json_t **out,
+                                 char *err, size_t errlen);
+
+struct db_event {
+    const char *provider, *id, *event, *booking_id;
+    const char *participant_name, *participant_email; /* may be NULL */
+    time_t occurred_at;
+};
+
+/* Records one provider webhook event, once per (provider, id). */
+enum db_result db_webhook_event(struct db *db, const struct db_event *ev);
+
+/* Inserts a booking directly (demo data); status NULL means SCHEDULED. */
+enum db_result db_booking_insert(struct db *db, const struct provider *prov, const char *user_id,
+                                 const char *mentor_id, const char *package_id, int number,
+                                 time_t when, int duration, const char *notes,
+                                 const char *status);
+
+#endif

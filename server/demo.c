@@ -1,0 +1,62 @@
+#include "server/demo.h"
+
+#include <time.h>
+
+struct person {
+    const char *role, *name, *email;
+    char id[40], token[65];
+};
+
+bool demo_fill(struct db *db, const struct provider *prov, FILE *out)
+{
+    struct person people[] = {
+        {"mentor", "Asha Rao", "asha.rao@example.com", "", ""},
+        {"user", "Ravi Kumar", "ravi.kumar@example.com", "", ""},
+        {"user", "Meera Iyer", "meera.iyer@example.com", "", ""},
+        {"user", "Kabir Singh", "kabir.singh@example.com", "", ""},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
+        if (db_user_add(db, people[i].name, people[i].email, people[i].role, people[i].id,
+                        people[i].token, err, sizeof err) != DB_OK) {
+            fprintf(stderr, "dheya-server: demo: %s\n", err);
+            return false;
+        }
+    }
+    char mastery[40], discovery[40];
+    if (db_package_add(db, "Destination Mastery", mastery) != DB_OK ||
+        db_package_add(db, "Career Discovery", discovery) != DB_OK)
+        return false;
+
+    time_t now = time(NULL) / 60 * 60;
+    const char *mentor = people[0].id;
+    struct {
+        int who, number;
+        const char *package;
+        long offset;
+        int duration;
+        const char *notes, *status;
+    } bookings[] = {
+        {1, 3, mastery, -20 * 60, 60, "Review the CV rewrite; mock interview for the product "
+         "manager role.", NULL},
+        {2, 1, discovery, 12 * 60, 45, "First session: strengths inventory and what a good "
+         "week at work looks like.", NULL},
+        {3, 2, mastery, 3 * 3600, 60, "Career transition discussion: from teaching to "
+         "instructional design.", NULL},
+        {1, 4, mastery, 26 * 3600, 60, "Salary negotiation practice.", NULL},
+        {2, 2, discovery, 50 * 3600, 45, NULL, NULL},
+        {3, 1, mastery, -22 * 3600, 60, "Kick-off and goals.", "COMPLETED"},
+    };
+    for (size_t i = 0; i < sizeof bookings / sizeof *bookings; i++) {
+        if (db_booking_insert(db, prov, people[bookings[i].who].id, mentor, bookings[i].package,
+                              bookings[i].number, now + bookings[i].offset,
+                              bookings[i].duration, bookings[i].notes, bookings[i].status)
+            != DB_OK)
+            return false;
+    }
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++)
+        fprintf(out, "demo: %s %s <%s> token %s\n", people[i].role, people[i].name,
+                people[i].email, people[i].token);
+    fflush(out);
+    return true;
+}

@@ -1,0 +1,57 @@
+/* The HTTP front end: libmicrohttpd with bounded bodies, connection limits and timeouts.
+ * It collects each request whole, hands it to one handler, and sends back a JSON answer. */
+#ifndef SERVER_HTTP_H
+#define SERVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define HTTP_MAX_BODY (64 * 1024)
+
+struct http_request {
+    void *conn; /* the libmicrohttpd connection, for http_header/http_query */
+    const char *method, *path;
+    const char *body; /* NUL-terminated, body_len bytes (may contain NULs) */
+    size_t body_len;
+    char client[64]; /* the peer's IP address */
+};
+
+struct http_response {
+    int status;
+    char *body; /* JSON text, owned by the response */
+    unsigned retry_after; /* seconds; sent as Retry-After when non-zero */
+    const char *allow;    /* sent as Allow (405) when set */
+};
+
+/* A request header's value, or NULL. */
+const char *http_header(const struct http_request *rq, const char *name);
+/* A query-string argument's value (decoded), or NULL. */
+const char *http_query(const struct http_request *rq, const char *name);
+
+/* Sets the answer to obj serialized (the reference is stolen). */
+void http_json(struct http_response *rs, int status, json_t *obj);
+/* Sets the answer to {"error": message}. */
+void http_error(struct http_response *rs, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef void (*http_handler)(void *ctx, const struct http_request *rq, struct http_response *rs);
+
+struct http_options {
+    const char *listen;       /* HOST:PORT, port 0 picks a free one */
+    unsigned timeout_seconds; /* idle connections are closed after this long */
+    unsigned max_connections, max_per_ip;
+    bool quiet;               /* no request log on stderr */
+};
+
+struct http_server;
+
+/* Starts serving on worker threads. On success *url is "http://HOST:PORT" with the bound
+ * port (caller frees); on failure NULL with err set. */
+struct http_server *http_start(const struct http_options *opt, http_handler handler, void *ctx,
+                               char **url, char *err, size_t errlen);
+/* Stops accepting, finishes the requests under way, frees everything. */
+void http_stop(struct http_server *srv);
+
+#endif

@@ -1,0 +1,199 @@
+"""Test support shared by the Python suites: TAP output, waiting with deadlines, and
+dheya-server instances on free ports with temporary databases."""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+SERVER_BIN = os.path.join(BUILD, "dheya-server")
+CLIENT_BIN = os.path.join(BUILD, "dheya-meet")
+
+_tests = []
+
+
+def test(fn):
+    """Registers a test function; run() runs them in order."""
+    _tests.append(fn)
+    return fn
+
+
+def run():
+    """Runs every registered test and prints TAP; exits 1 if any failed."""
+    print(f"1..{len(_tests)}", flush=True)
+    bad = 0
+    for i, fn in enumerate(_tests, 1):
+        name = fn.__name__
+        try:
+            fn()
+            print(f"ok {i} - {name}", flush=True)
+        except Exception:  # noqa: BLE001 - report every failure as a TAP line
+            bad += 1
+            print(f"not ok {i} - {name}", flush=True)
+            for line in traceback.format_exc().splitlines():
+                print(f"# {line}", flush=True)
+    Scratch.cleanup_all()
+    sys.exit(1 if bad else 0)
+
+
+def wait_for(predicate, timeout=10.0, what="condition"):
+    """Polls predicate until it returns a true value, or raises after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def check(cond, msg=""):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, msg=""):
+    if got != want:
+        raise AssertionError(f"{msg}: got {got!r}, want {want!r}" if msg else
+                             f"got {got!r}, want {want!r}")
+
+
+class Scratch:
+    """A temporary directory removed when the suite ends."""
+    _all = []
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="dheya-test-")
+        Scratch._all.append(self)
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    @classmethod
+    def cleanup_all(cls):
+        for s in cls._all:
+            shutil.rmtree(s.path, ignore_errors=True)
+        for srv in Server.running:
+            srv.stop()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Server:
+    """A dheya-server on a free loopback port with its own database."""
+    running = []
+
+    def __init__(self, args=(), env=None, db=None, scratch=None):
+        self.scratch = scratch or Scratch()
+        self.db = db or self.scratch.file("dheya.db")
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(self.scratch.file("server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [SERVER_BIN, "--db", self.db, "--listen", "127.0.0.1:0"] + self.args,
+            stdout=subprocess.PIPE, stderr=self.log, env=self.env, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"listening on http://([\d.]+):(\d+)$", line.strip())
+        if not m:
+            self.proc.kill()
+            raise AssertionError(f"server did not start: {line!r} {self.stderr()}")
+        self.host, self.port = m.group(1), int(m.group(2))
+        self.url = f"http://{self.host}:{self.port}"
+        Server.running.append(self)
+
+    def stderr(self):
+        try:
+            with open(self.scratch.file("server.log"), "rb") as f:
+                return f.read().decode(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.proc.stdout.close()
+            self.log.close()
+        if self in Server.running:
+            Server.running.remove(self)
+        return self.proc.returncode if self.proc else None
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def request(self, method, path, body=None, token=None, headers=None, timeout=10,
+                source=None):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()},
+                            r.read().decode(errors="replace"))
+        finally:
+            conn.close()
+
+    def admin(self, *args):
+        """Runs `dheya-server ARGS --db DB` and returns its parsed JSON line."""
+        out = subprocess.run([SERVER_BIN, *args, "--db", self.db], capture_output=True,
+                             text=True, timeout=20)
+        if out.returncode != 0:
+            raise AssertionError(f"admin {args} failed: {out.stderr}")
+        return json.loads(out.stdout)
+
+    def user(self, name, role="user", email=None):
+        email = email or re.sub(r"\W", ".", name.lower()) + "@example.com"
+        u = self.admin("user", "add", "--name", name, "--email", email, "--role", role)
+        u["name"], u["email"] = name, email
+        return u
+
+    def package(self, name="Destination Mastery"):
+        return self.admin("package", "add", "--name", name)["id"]
+
+    def book(self, mentee, mentor, package, when=None, duration=60, notes="Notes", number=1):
+        when = when or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        r = self.request("POST", "/api/bookings", token=mentee["token"], body={
+            "mentorId": mentor["id"], "packageId": package, "sessionNumber": number,
+            "scheduledAt": when, "duration": duration, "notes": notes})
+        eq(r.status, 201, f"booking: {r.body}")
+        return r.json()
