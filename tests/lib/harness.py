@@ -26,8 +26,22 @@ def test(fn):
     return fn
 
 
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:")
+
+
+def _servers_exited_cleanly():
+    """Every server stopped with SIGTERM exited 0, and no sanitizer spoke in any log."""
+    for srv in list(Server.running):
+        srv.stop()
+    problems = [f"{log}: exit {code}\n{text[-1500:]}" for code, log, text in Server.exits
+                if (code != 0 and code is not None) or SANITIZER_REPORT.search(text)]
+    check(not problems, "\n".join(problems))
+
+
 def run():
     """Runs every registered test and prints TAP; exits 1 if any failed."""
+    if Server.exits is not None and _servers_exited_cleanly not in _tests:
+        _tests.append(_servers_exited_cleanly)
     print(f"1..{len(_tests)}", flush=True)
     bad = 0
     for i, fn in enumerate(_tests, 1):
@@ -104,8 +118,10 @@ class Response:
 class Server:
     """A dheya-server on a free loopback port with its own database."""
     running = []
+    exits = []  # (exit status or None for a deliberate kill, log path, log text)
 
-    def __init__(self, args=(), env=None, db=None, scratch=None):
+    def __init__(self, args=(), env=None, db=None, scratch=None, preexec=None):
+        self.preexec = preexec
         self.scratch = scratch or Scratch()
         self.db = db or self.scratch.file("dheya.db")
         self.args = list(args)
@@ -118,7 +134,8 @@ class Server:
         self.log = open(self.scratch.file("server.log"), "ab")
         self.proc = subprocess.Popen(
             [SERVER_BIN, "--db", self.db, "--listen", "127.0.0.1:0"] + self.args,
-            stdout=subprocess.PIPE, stderr=self.log, env=self.env, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, env=self.env, text=True,
+            preexec_fn=self.preexec)
         line = self.proc.stdout.readline()
         m = re.match(r"listening on http://([\d.]+):(\d+)$", line.strip())
         if not m:
@@ -128,27 +145,30 @@ class Server:
         self.url = f"http://{self.host}:{self.port}"
         Server.running.append(self)
 
-    def stderr(self):
+    def stderr(self, tail=2000):
         try:
             with open(self.scratch.file("server.log"), "rb") as f:
-                return f.read().decode(errors="replace")[-2000:]
+                return f.read().decode(errors="replace")[-tail:]
         except OSError:
             return ""
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
+        """Stops the server with sig and returns its exit status."""
+        if self not in Server.running:
+            return self.proc.returncode if self.proc else None
+        Server.running.remove(self)
+        if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc:
-            self.proc.stdout.close()
-            self.log.close()
-        if self in Server.running:
-            Server.running.remove(self)
-        return self.proc.returncode if self.proc else None
+        self.proc.stdout.close()
+        self.log.close()
+        Server.exits.append((self.proc.returncode if sig == signal.SIGTERM else None,
+                             self.scratch.file("server.log"), self.stderr(tail=10**7)))
+        return self.proc.returncode
 
     def restart(self):
         self.stop()

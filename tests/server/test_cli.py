@@ -1,0 +1,149 @@
+"""dheya-server's command line: options, admin commands, --demo, provider configuration."""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from harness import SERVER_BIN, Scratch, Server, check, eq, run, test  # noqa: E402
+
+tmp = Scratch()
+
+
+def server(*args, env=None, timeout=10):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([SERVER_BIN, *args], capture_output=True, text=True, env=e,
+                          timeout=timeout)
+
+
+@test
+def help_and_version():
+    r = server("--help")
+    eq(r.returncode, 0)
+    check("usage: dheya-server" in r.stdout and "--listen" in r.stdout, r.stdout)
+    r = server("--version")
+    eq(r.returncode, 0)
+    check(re.match(r"dheya-server \d+\.\d+\.\d+", r.stdout), r.stdout)
+
+
+@test
+def bad_usage_exits_2_with_a_reason():
+    for args, word in ((["--bogus"], "--help"), (["--listen"], "--help"),
+                       (["--rate-limit", "many"], "rate-limit"), (["extra"], "extra"),
+                       (["--timeout", "0"], "timeout"),
+                       (["user", "add", "--name", "X", "--role", "mentor"], "email"),
+                       (["user", "add", "--name", "X", "--email", "x@y", "--role", "admin"],
+                        "role"),
+                       (["user", "remove"], "add"), (["package", "add"], "name")):
+        r = server(*args, "--db", tmp.file("usage.db")) if args[0] in ("user", "package") \
+            else server(*args)
+        eq(r.returncode, 2, " ".join(args))
+        check(word in r.stderr, f"{args}: {r.stderr}")
+
+
+@test
+def admin_commands_print_one_json_line():
+    db = tmp.file("admin.db")
+    r = server("user", "add", "--name", "Jane Smith", "--email", "jane@example.com", "--role",
+               "mentor", "--db", db)
+    eq(r.returncode, 0, r.stderr)
+    eq(len(r.stdout.splitlines()), 1)
+    u = json.loads(r.stdout)
+    check(u["id"] and re.fullmatch(r"[0-9a-f]{64}", u["token"]), u)
+    r = server("user", "add", "--name", "Again", "--email", "jane@example.com", "--role",
+               "user", "--db", db)
+    eq(r.returncode, 1)
+    check("already exists" in r.stderr, r.stderr)
+    r = server("package", "add", "--name", "Destination Mastery", "--db", db)
+    eq(r.returncode, 0)
+    check(json.loads(r.stdout)["id"])
+    with sqlite3.connect(db) as c:
+        eq(c.execute("PRAGMA user_version").fetchone()[0], 1)
+        eq(c.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        stored = c.execute("SELECT token_hash FROM users").fetchone()[0]
+        check(stored != u["token"], "tokens are stored hashed")
+
+
+@test
+def listen_prints_the_bound_port_first():
+    srv = Server()
+    check(srv.port > 0)
+    eq(srv.request("GET", "/api/sessions").status, 401)
+    srv.stop()
+
+
+@test
+def listen_errors_are_clear():
+    srv = Server()
+    r = server("--db", tmp.file("l.db"), "--listen", f"127.0.0.1:{srv.port}")
+    eq(r.returncode, 1)
+    check("cannot listen" in r.stderr, r.stderr)
+    srv.stop()
+    for bad in ("nowhere", "127.0.0.1:99999", "no.such.host.invalid:0"):
+        r = server("--db", tmp.file("l.db"), "--listen", bad)
+        eq(r.returncode, 1, bad)
+        check("--listen" in r.stderr, r.stderr)
+
+
+@test
+def demo_fills_an_empty_database_around_now():
+    srv = Server(args=["--demo"])
+    lines = [srv.proc.stdout.readline() for _ in range(4)]
+    tokens = {m.group(1): m.group(2) for m in
+              (re.match(r"demo: (\w+) .* token ([0-9a-f]{64})$", ln.strip()) for ln in lines)
+              if m}
+    check("mentor" in tokens and "user" in tokens, lines)
+    r = srv.request("GET", "/api/sessions", token=tokens["mentor"])
+    sessions = r.json()["sessions"]
+    check(len(sessions) >= 4, sessions)
+    now = time.time()
+    starts = [time.mktime(time.strptime(s["booking"]["scheduledAt"], "%Y-%m-%dT%H:%M:%SZ"))
+              - time.timezone for s in sessions]
+    check(any(abs(t - now) < 3600 for t in starts), "a session around now")
+    check(all(s["booking"]["meetingUrl"].startswith("https://") for s in sessions))
+    srv.stop()
+    again = Server(args=["--demo"], db=srv.db)
+    check("not empty" in again.proc.stdout.readline())
+    again.stop()
+
+
+@test
+def unimplemented_providers_fail_at_start():
+    for name in ("zoom", "google-meet"):
+        r = server("--db", tmp.file("p.db"), "--listen", "127.0.0.1:0",
+                   env={"MEETING_PROVIDER": name})
+        eq(r.returncode, 1, name)
+        check("not implemented yet" in r.stderr and name in r.stderr, r.stderr)
+        eq(r.stdout, "", "never a silent fallback")
+    r = server("--db", tmp.file("p.db"), env={"MEETING_PROVIDER": "teams"})
+    eq(r.returncode, 1)
+    check("unknown provider" in r.stderr, r.stderr)
+
+
+@test
+def jitsi_settings_are_checked_at_start():
+    for var, value in (("JITSI_DOMAIN", "evil.com/path"), ("JITSI_DOMAIN", "https://x.org"),
+                       ("JITSI_DOMAIN", "-bad.org"), ("JITSI_DOMAIN", ""),
+                       ("JITSI_ROOM_PREFIX", "a b"), ("JITSI_ROOM_PREFIX", "x/../y"),
+                       ("JITSI_ROOM_PREFIX", "-lead"), ("JITSI_ROOM_PREFIX", "p" * 65)):
+        r = server("--db", tmp.file("j.db"), "--listen", "127.0.0.1:0", env={var: value})
+        eq(r.returncode, 1, f"{var}={value}")
+        check(var in r.stderr, r.stderr)
+
+
+@test
+def jitsi_settings_shape_the_url():
+    srv = Server(env={"JITSI_DOMAIN": "jitsi.example.org", "JITSI_ROOM_PREFIX": "mentoring"})
+    mentor = srv.user("Jane", "mentor")
+    mentee = srv.user("John")
+    b = srv.book(mentee, mentor, srv.package())["booking"]
+    check(re.fullmatch(r"https://jitsi\.example\.org/mentoring-" + b["id"] + "-[0-9a-f]{32}",
+                       b["meetingUrl"]), b["meetingUrl"])
+    srv.stop()
+
+
+run()
