@@ -1,0 +1,221 @@
+#include "tui/launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "net/http.h"
+
+/* Characters a URL may carry here: RFC 3986's, less those a shell would act on. '&' stays:
+ * query strings need it and no shell ever sees the URL. */
+static bool url_char_ok(unsigned char c)
+{
+    return g_ascii_isalnum(c) || (c != 0 && strchr("-._~:/?#[]@!*+,=%&", c) != NULL);
+}
+
+char *launcher_check_url(const char *url, char *err, size_t errlen)
+{
+    size_t n = strlen(url);
+    if (n == 0 || n > LAUNCHER_MAX_URL) {
+        snprintf(err, errlen, "the meeting URL is empty or longer than %d bytes",
+                 LAUNCHER_MAX_URL);
+        return NULL;
+    }
+    if (url[0] == '-') {
+        snprintf(err, errlen, "the meeting URL starts with '-' (a browser would take it for "
+                 "an option)");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!url_char_ok((unsigned char)url[i])) {
+            snprintf(err, errlen, "the meeting URL contains a character that is not allowed "
+                     "(byte 0x%02x at %zu)", (unsigned char)url[i], i);
+            return NULL;
+        }
+    }
+    char why[300];
+    if (!http_url_allowed(url, why, sizeof why)) {
+        snprintf(err, errlen, "the meeting URL is refused: %s", why);
+        return NULL;
+    }
+    GUri *u = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+    if (u == NULL || g_uri_get_host(u) == NULL || *g_uri_get_host(u) == '\0' ||
+        g_uri_get_userinfo(u) != NULL) {
+        snprintf(err, errlen, "the meeting URL does not parse as https://HOST/...");
+        if (u)
+            g_uri_unref(u);
+        return NULL;
+    }
+    char *out = g_uri_to_string(u);
+    g_uri_unref(u);
+    return out;
+}
+
+char *launcher_jitsi_url(const char *url, const char *display_name)
+{
+    if (display_name == NULL || *display_name == '\0' || strchr(url, '#'))
+        return g_strdup(url);
+    /* JSON-quote the name: escape '"' and '\' and control characters. */
+    GString *q = g_string_new("\"");
+    for (const unsigned char *p = (const unsigned char *)display_name; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(q, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            g_string_append_printf(q, "\\u%04x", *p);
+        else
+            g_string_append_c(q, (char)*p);
+    }
+    g_string_append_c(q, '"');
+    char *enc = g_uri_escape_string(q->str, NULL, FALSE);
+    char *out = g_strdup_printf("%s#userInfo.displayName=%s", url, enc);
+    g_free(enc);
+    g_string_free(q, TRUE);
+    return out;
+}
+
+static bool in_path(const char *prog)
+{
+    char *p = g_find_program_in_path(prog);
+    bool found = p != NULL;
+    g_free(p);
+    return found;
+}
+
+/* Starts argv detached: its own session, stdio on /dev/null, and reparented to init by a
+ * double fork so that no zombie is left. Returns 0 or the errno of the failed exec. */
+static int spawn_detached(char **argv)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return e;
+    }
+    if (pid == 0) {
+        setsid();
+        if (fork() != 0)
+            _exit(0);
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execvp(argv[0], argv);
+        int e = errno;
+        ssize_t w = write(pipefd[1], &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    close(pipefd[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    int e = 0;
+    ssize_t got;
+    while ((got = read(pipefd[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(pipefd[0]);
+    return got == (ssize_t)sizeof e ? e : 0;
+}
+
+/* Splits a browser command (shell-style quoting, but no shell), putting url where "%s" is,
+ * or at the end. */
+static char **browser_argv(const char *cmd, const char *url)
+{
+    char **argv = NULL;
+    int argc = 0;
+    if (!g_shell_parse_argv(cmd, &argc, &argv, NULL))
+        return NULL;
+    bool placed = false;
+    for (int i = 0; i < argc; i++) {
+        char *at = strstr(argv[i], "%s");
+        if (at == NULL)
+            continue;
+        char *joined = g_strdup_printf("%.*s%s%s", (int)(at - argv[i]), argv[i], url, at + 2);
+        g_free(argv[i]);
+        argv[i] = joined;
+        placed = true;
+    }
+    if (!placed) {
+        argv = g_renew(char *, argv, argc + 2);
+        argv[argc] = g_strdup(url);
+        argv[argc + 1] = NULL;
+    }
+    return argv;
+}
+
+static bool no_display(void)
+{
+    const char *ssh[] = {"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
+    for (int i = 0; i < 3; i++)
+        if (getenv(ssh[i]) && *getenv(ssh[i]))
+            return true;
+#ifdef __APPLE__
+    return false;
+#else
+    if (getenv("WSL_DISTRO_NAME"))
+        return false;
+    const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+    return !(d && *d) && !(w && *w);
+#endif
+}
+
+enum launch_outcome launcher_open(const char *url, const char *browser, char *what,
+                                  size_t whatlen)
+{
+    static const char *const openers[] = {"xdg-open", "x-www-browser", "www-browser",
+                                          "wslview", "open"};
+    const char *env = getenv("BROWSER");
+    GPtrArray *candidates = g_ptr_array_new_with_free_func(g_free);
+    if (browser && *browser) {
+        g_ptr_array_add(candidates, g_strdup(browser));
+    } else if (env && *env) {
+        char **parts = g_strsplit(env, ":", -1);
+        for (int i = 0; parts[i]; i++)
+            if (*g_strstrip(parts[i]))
+                g_ptr_array_add(candidates, g_strdup(parts[i]));
+        g_strfreev(parts);
+    } else {
+        if (no_display()) {
+            snprintf(what, whatlen, "over SSH or without a display, and no browser configured "
+                     "(set browser in the config file, or $BROWSER)");
+            g_ptr_array_free(candidates, TRUE);
+            return LAUNCH_NO_DISPLAY;
+        }
+        for (size_t i = 0; i < sizeof openers / sizeof *openers; i++)
+            if (in_path(openers[i]))
+                g_ptr_array_add(candidates, g_strdup(openers[i]));
+    }
+    enum launch_outcome out = LAUNCH_FAILED;
+    GString *tried = g_string_new(NULL);
+    for (guint i = 0; i < candidates->len && out != LAUNCH_STARTED; i++) {
+        const char *cmd = g_ptr_array_index(candidates, i);
+        char **argv = browser_argv(cmd, url);
+        int e = argv ? spawn_detached(argv) : EINVAL;
+        if (e == 0) {
+            snprintf(what, whatlen, "%s", argv[0]);
+            out = LAUNCH_STARTED;
+        } else {
+            g_string_append_printf(tried, "%s%s (%s)", tried->len ? ", " : "", cmd,
+                                   argv ? strerror(e) : "cannot parse the command");
+        }
+        g_strfreev(argv);
+    }
+    if (out == LAUNCH_FAILED)
+        snprintf(what, whatlen, "no browser could be started%s%s", tried->len ? "; tried " :
+                 " (none of xdg-open, x-www-browser, www-browser, wslview, open is installed)",
+                 tried->str);
+    g_string_free(tried, TRUE);
+    g_ptr_array_free(candidates, TRUE);
+    return out;
+}

@@ -1,0 +1,32 @@
+/* Opening a meeting URL in the system browser, safely: only https (or http to loopback),
+ * no characters a shell or a browser's option parser would act on, passed as one argv
+ * element to a detached process, never through a shell. */
+#ifndef TUI_LAUNCHER_H
+#define TUI_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LAUNCHER_MAX_URL 2048
+
+/* Checks url and returns its re-serialized form (caller frees), or NULL with err saying
+ * why it is refused. */
+char *launcher_check_url(const char *url, char *err, size_t errlen);
+
+/* For Jitsi: url with "#userInfo.displayName=%22NAME%22" (NAME JSON-quoted and
+ * percent-encoded) so that the meeting greets the mentor by name. Caller frees. */
+char *launcher_jitsi_url(const char *url, const char *display_name);
+
+enum launch_outcome {
+    LAUNCH_STARTED,    /* a browser process was started */
+    LAUNCH_NO_DISPLAY, /* over SSH or without a display, and no browser configured */
+    LAUNCH_FAILED,     /* no browser could be started */
+};
+
+/* Opens url (already checked) with the configured browser command (may be NULL), else
+ * $BROWSER (a colon-separated list), else the first system opener found. `what` receives
+ * the command used or the reason nothing was started. */
+enum launch_outcome launcher_open(const char *url, const char *browser, char *what,
+                                  size_t whatlen);
+
+#endif
