@@ -1,6 +1,7 @@
 #!/bin/sh
-# make demo: dheya-server with demo data on a free loopback port, dheya-meet opened on it as
-# the demo mentor, and the server stopped (its temporary database removed) on the way out.
+# make demo: dheya-server with demo data on a free loopback port, dheya-meet's session list
+# as the demo mentor, and the server stopped (its temporary database removed) on the way out.
+# When the interactive screens land, this opens them instead of printing the list.
 set -eu
 build=${BUILD:-build}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dheya-demo.XXXXXX")
@@ -30,17 +31,21 @@ done
 [ -n "$token" ] || { echo "demo: no demo token printed" >&2; exit 1; }
 
 export DHEYA_API_URL="$url" DHEYA_TOKEN="$token"
-if [ -x "$build/dheya-meet" ]; then
-    "$build/dheya-meet" "$@"
-else
-    cat <<MSG
+meet="$build/dheya-meet"
+echo
+"$meet" list
+cat <<MSG
 
-dheya-server is running at $url with demo data.
-The terminal client (dheya-meet) is not built yet; reach the API with curl, e.g.:
+dheya-server is running at $url with demo data; you are the demo mentor.
+The interactive screens of dheya-meet are not built yet; in another terminal, try:
 
-  curl -H 'Authorization: Bearer $token' $url/api/sessions
+  export DHEYA_API_URL=$url DHEYA_TOKEN=$token
+  $meet list
+  $meet show ID        # one session
+  $meet join ID        # opens the meeting (or prints it over SSH)
+  $meet complete ID
+  $meet feedback ID --rating 5 --comment "Great session"
 
 Press Ctrl-C to stop the server.
 MSG
-    wait "$server"
-fi
+wait "$server"

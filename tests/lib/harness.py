@@ -130,10 +130,10 @@ class Server:
         self.proc = None
         self.start()
 
-    def start(self):
+    def start(self, port=0):
         self.log = open(self.scratch.file("server.log"), "ab")
         self.proc = subprocess.Popen(
-            [SERVER_BIN, "--db", self.db, "--listen", "127.0.0.1:0"] + self.args,
+            [SERVER_BIN, "--db", self.db, "--listen", f"127.0.0.1:{port}"] + self.args,
             stdout=subprocess.PIPE, stderr=self.log, env=self.env, text=True,
             preexec_fn=self.preexec)
         line = self.proc.stdout.readline()
@@ -171,8 +171,9 @@ class Server:
         return self.proc.returncode
 
     def restart(self):
+        """Stops the server and starts it again on the same port."""
         self.stop()
-        self.start()
+        self.start(self.port)
 
     def request(self, method, path, body=None, token=None, headers=None, timeout=10,
                 source=None):
@@ -217,3 +218,82 @@ class Server:
             "scheduledAt": when, "duration": duration, "notes": notes})
         eq(r.status, 201, f"booking: {r.body}")
         return r.json()
+
+
+class Client:
+    """Runs dheya-meet with a private environment: its own XDG directories, TZ=UTC, no
+    display or browser unless a test sets them, and the platform's address and token."""
+
+    def __init__(self, server=None, token=None, scratch=None):
+        self.scratch = scratch or Scratch()
+        self.home = self.scratch.file("home")
+        os.makedirs(self.home, exist_ok=True)
+        self.env = {
+            "PATH": "/usr/bin:/bin", "HOME": self.home, "TZ": "UTC", "LANG": "C.UTF-8",
+            "XDG_CONFIG_HOME": os.path.join(self.home, "config"),
+            "XDG_STATE_HOME": os.path.join(self.home, "state"),
+        }
+        if server:
+            self.env["DHEYA_API_URL"] = server.url
+        if token:
+            self.env["DHEYA_TOKEN"] = token
+        self.outbox = os.path.join(self.env["XDG_STATE_HOME"], "dheya-meet", "outbox")
+
+    def run(self, *args, env=None, stdin=None, timeout=60):
+        e = dict(self.env)
+        for k, v in (env or {}).items():
+            if v is None:
+                e.pop(k, None)
+            else:
+                e[k] = v
+        start = time.monotonic()
+        p = subprocess.run([CLIENT_BIN, *args], capture_output=True, env=e, input=stdin,
+                           timeout=timeout)
+        p.elapsed = time.monotonic() - start
+        p.out = p.stdout.decode(errors="replace")
+        p.err = p.stderr.decode(errors="replace")
+        if SANITIZER_REPORT.search(p.err):
+            raise AssertionError(f"sanitizer report from dheya-meet {args}:\n{p.err}")
+        return p
+
+    def config(self, text, mode=0o600):
+        d = os.path.join(self.env["XDG_CONFIG_HOME"], "dheya-meet")
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "config")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def queued(self):
+        try:
+            return sorted(n for n in os.listdir(self.outbox) if n.endswith(".json"))
+        except FileNotFoundError:
+            return []
+
+
+def free_port():
+    """A port nothing listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser_recorder(scratch):
+    """A $BROWSER script that writes its arguments, NUL-separated, to a file; returns
+    (script path, record path)."""
+    record = scratch.file("browser.record")
+    script = scratch.file("record-browser")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"" + record + ".tmp\"\n"
+                "mv \"" + record + ".tmp\" \"" + record + "\"\n")
+    os.chmod(script, 0o755)
+    return script, record
+
+
+def read_record(record, timeout=10):
+    """Waits for the browser recorder's file and returns the argv it saw."""
+    wait_for(lambda: os.path.exists(record), timeout, "the browser to be launched")
+    with open(record, "rb") as f:
+        return f.read().decode().split("\0")[:-1]

@@ -1,0 +1,137 @@
+"""A scripted HTTP responder for answers a correct server never gives: invalid JSON,
+truncated or oversized bodies, hangs, redirects, resets. Each path maps to a handler."""
+import gzip
+import socket
+import threading
+import time
+
+
+class Responder:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.routes = {}
+        self.requests = []  # (path, headers dict)
+        self.closing = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def route(self, path, handler):
+        """handler(conn, request_headers) writes whatever it likes to conn."""
+        self.routes[path] = handler
+
+    def _serve(self):
+        while not self.closing:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head = data.split(b"\r\n\r\n")[0].decode(errors="replace").split("\r\n")
+            path = head[0].split(" ")[1].split("?")[0]
+            headers = {}
+            for line in head[1:]:
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            self.requests.append((path, headers))
+            handler = self.routes.get(path, not_found)
+            handler(conn, headers)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.closing = True
+        self.sock.close()
+
+
+def answer(status, body, extra=""):
+    """A handler sending one complete answer."""
+    if isinstance(body, str):
+        body = body.encode()
+
+    def h(conn, headers):
+        conn.sendall(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
+                     .encode() + body)
+    return h
+
+
+def not_found(conn, headers):
+    answer(404, '{"error": "no route"}')(conn, headers)
+
+
+def truncated(conn, headers):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 5000\r\n\r\n{\"sessions\": [")
+
+
+def hang(conn, headers):
+    time.sleep(30)
+
+
+def oversized(conn, headers):
+    body = b'{"sessions": [], "pad": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    try:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    except OSError:
+        pass
+
+
+def endless_chunked(conn, headers):
+    try:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 65536
+        for _ in range(1000):
+            conn.sendall(b"10000\r\n" + chunk + b"\r\n")
+    except OSError:
+        pass
+
+
+def gzip_bomb(conn, headers):
+    body = gzip.compress(b" " * (200 * 1024 * 1024), compresslevel=9)
+    try:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Encoding: gzip\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    except OSError:
+        pass
+
+
+def reset_mid_body(conn, headers):
+    import struct
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"sess")
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def redirect(location, status=302):
+    return answer(status, "", f"Location: {location}\r\n")
+
+
+def sequence(*handlers):
+    """Each request gets the next handler; the last repeats."""
+    state = {"i": 0}
+
+    def h(conn, headers):
+        i = min(state["i"], len(handlers) - 1)
+        state["i"] += 1
+        handlers[i](conn, headers)
+    return h

@@ -1,0 +1,234 @@
+/* net/: the meeting decoders, the time parser, the submission codec, the URL policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "net/http.h"
+#include "net/meeting.h"
+#include "net/submission.h"
+#include "net/timestamp.h"
+
+static const char seed[] =
+    "{\"booking\": {\"id\": \"booking-id\", \"sessionNumber\": 1,"
+    " \"scheduledAt\": \"2024-01-15T10:00:00Z\", \"duration\": 60,"
+    " \"notes\": \"Career transition discussion\", \"status\": \"SCHEDULED\","
+    " \"meetingUrl\": \"https://meet.jit.si/dheya-session-abc123-xyz\"},"
+    " \"user\": {\"name\": \"John Doe\", \"email\": \"john@example.com\"},"
+    " \"mentor\": {\"name\": \"Jane Smith\", \"email\": \"jane@example.com\"},"
+    " \"package\": {\"name\": \"Destination Mastery\"}}";
+
+static void decodes_the_seed_example(void **state)
+{
+    struct meeting m;
+    char err[256];
+    assert_true(meeting_decode(seed, strlen(seed), &m, err, sizeof err));
+    assert_string_equal(m.id, "booking-id");
+    assert_int_equal(m.session_number, 1);
+    assert_int_equal(m.scheduled_at, 1705312800);
+    assert_int_equal(m.duration, 60);
+    assert_string_equal(m.status, "SCHEDULED");
+    assert_string_equal(m.user.name, "John Doe");
+    assert_string_equal(m.mentor.email, "jane@example.com");
+    assert_string_equal(m.package_name, "Destination Mastery");
+    assert_null(m.provider);
+    assert_false(m.has_feedback);
+    assert_int_equal(m.n_participants, 0);
+    assert_int_equal(m.started_at, 0);
+    meeting_clear(&m);
+}
+
+static void decodes_extension_fields_and_ignores_unknown_ones(void **state)
+{
+    const char *j = "{\"booking\": {\"id\": \"b1\", \"sessionNumber\": 2,"
+                    " \"scheduledAt\": \"2024-01-15T15:30:00+05:30\", \"duration\": 45,"
+                    " \"status\": \"RESCHEDULED_BY_ROBOT\", \"provider\": \"jitsi\","
+                    " \"feedback\": {\"rating\": 4, \"comment\": \"ok\"}, \"future\": [1,2]},"
+                    " \"user\": {\"name\": \"U\"}, \"mentor\": {\"name\": \"M\", \"rating\": 4.5},"
+                    " \"package\": {\"name\": \"P\"},"
+                    " \"participants\": [{\"name\": \"U\", \"joinedAt\": "
+                    "\"2024-01-15T10:01:00Z\", \"leftAt\": null}],"
+                    " \"meetingStartedAt\": \"2024-01-15T10:00:30.250Z\", \"meetingEndedAt\": null,"
+                    " \"somethingNew\": {\"deep\": true}}";
+    struct meeting m;
+    char err[256];
+    assert_true(meeting_decode(j, strlen(j), &m, err, sizeof err));
+    assert_int_equal(m.scheduled_at, 1705312800);
+    assert_string_equal(m.status, "RESCHEDULED_BY_ROBOT");
+    assert_true(m.has_feedback);
+    assert_int_equal(m.feedback_rating, 4);
+    assert_true(m.has_mentor_rating);
+    assert_int_equal(m.n_participants, 1);
+    assert_int_equal(m.participants[0].joined_at, 1705312860);
+    assert_int_equal(m.participants[0].left_at, 0);
+    assert_int_equal(m.started_at, 1705312830);
+    meeting_clear(&m);
+}
+
+/* Replaces the first occurrence of from in seed by to and expects an error mentioning want. */
+static void expect_error(const char *from, const char *to, const char *want)
+{
+    char buf[2048], err[256];
+    const char *at = strstr(seed, from);
+    assert_non_null(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - seed), seed, to, at + strlen(from));
+    struct meeting m;
+    assert_false(meeting_decode(buf, strlen(buf), &m, err, sizeof err));
+    if (strstr(err, want) == NULL)
+        fail_msg("error '%s' does not mention '%s'", err, want);
+    assert_null(m.id);
+}
+
+static void names_the_bad_field(void **state)
+{
+    expect_error("\"id\": \"booking-id\", ", "", "booking.id: missing");
+    expect_error("\"booking-id\"", "7", "booking.id: expected a string");
+    expect_error("\"2024-01-15T10:00:00Z\"", "\"2024-01-15 10:00\"", "booking.scheduledAt");
+    expect_error("\"2024-01-15T10:00:00Z\"", "\"2024-01-15T10:00:00\"", "booking.scheduledAt");
+    expect_error("\"duration\": 60", "\"duration\": \"60\"", "booking.duration");
+    expect_error("\"duration\": 60", "\"duration\": 1e999", "JSON");
+    expect_error("\"duration\": 60", "\"duration\": 99999999999999999999", "");
+    expect_error("\"sessionNumber\": 1", "\"sessionNumber\": null", "booking.sessionNumber");
+    expect_error("\"user\": {\"name\": \"John Doe\", \"email\": \"john@example.com\"}",
+                 "\"user\": []", "user: expected an object");
+    expect_error("\"package\": {\"name\": \"Destination Mastery\"}", "\"package\": {}",
+                 "package.name: missing");
+    expect_error("\"notes\": \"Career transition discussion\"", "\"notes\": false",
+                 "booking.notes");
+    expect_error("\"status\": \"SCHEDULED\"", "\"status\": \"SCHEDULED\", \"feedback\": "
+                 "{\"rating\": 9}", "booking.feedback.rating");
+    expect_error("}}", "}, \"participants\": {}}", "participants");
+    expect_error("}}", "}} trailing", "JSON");
+}
+
+static void survives_hostile_json(void **state)
+{
+    char err[256];
+    struct meeting m;
+    struct meeting_list l;
+    size_t n = 100000;
+    char *deep = malloc(n + 1);
+    memset(deep, '[', n);
+    deep[n] = '\0';
+    assert_false(meeting_decode(deep, n, &m, err, sizeof err));
+    assert_false(meeting_list_decode(deep, n, &l, err, sizeof err));
+    free(deep);
+    const char *bad[] = {"", "null", "[]", "\"x\"", "{\"sessions\": 5}", "{\"sessions\": [1]}",
+                         "{\"a\":\"\\ud800\"}", "\xff\xfe"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_false(meeting_decode(bad[i], strlen(bad[i]), &m, err, sizeof err));
+        assert_false(meeting_list_decode(bad[i], strlen(bad[i]), &l, err, sizeof err));
+        assert_true(strlen(err) > 0);
+    }
+}
+
+static void list_errors_say_which_entry(void **state)
+{
+    char buf[4096], err[256];
+    snprintf(buf, sizeof buf, "{\"sessions\": [%s, {\"booking\": {}}]}", seed);
+    struct meeting_list l;
+    assert_false(meeting_list_decode(buf, strlen(buf), &l, err, sizeof err));
+    assert_non_null(strstr(err, "sessions[1]: booking.id: missing"));
+    snprintf(buf, sizeof buf, "{\"sessions\": [%s, %s]}", seed, seed);
+    assert_true(meeting_list_decode(buf, strlen(buf), &l, err, sizeof err));
+    assert_int_equal(l.n, 2);
+    char *text = meeting_list_to_json(&l);
+    assert_non_null(strstr(text, "\"booking-id\""));
+    free(text);
+    meeting_list_clear(&l);
+}
+
+static void json_output_escapes_every_control(void **state)
+{
+    const char *j = "{\"booking\": {\"id\": \"b\", \"sessionNumber\": 1, \"scheduledAt\": "
+                    "\"2024-01-15T10:00:00Z\", \"duration\": 60, \"status\": \"S\","
+                    " \"notes\": \"\\u001b[2J \\u009b31m \xc2\x9b \\u202e\"},"
+                    " \"user\": {\"name\": \"U\"}, \"mentor\": {\"name\": \"M\"},"
+                    " \"package\": {\"name\": \"P\"}}";
+    struct meeting m;
+    char err[256];
+    assert_true(meeting_decode(j, strlen(j), &m, err, sizeof err));
+    char *out = meeting_to_json(&m);
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        assert_true(*p < 0x80 && (*p >= 0x20 || *p == '\n'));
+    free(out);
+    meeting_clear(&m);
+}
+
+static void timestamps(void **state)
+{
+    time_t t;
+    assert_true(timestamp_parse("2024-01-15T10:00:00Z", &t));
+    assert_int_equal(t, 1705312800);
+    assert_true(timestamp_parse("2024-01-15T05:00:00-05:00", &t));
+    assert_int_equal(t, 1705312800);
+    assert_true(timestamp_parse("2024-01-15T10:00:00.999+00:00", &t));
+    assert_int_equal(t, 1705312800);
+    const char *bad[] = {"", "2024-01-15", "2024-01-15T10:00:00", "noon", "2024-02-30T00:00:00Z",
+                         "2024-01-15T25:00:00Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(timestamp_parse(bad[i], &t));
+    char buf[32];
+    timestamp_format_utc(1705312800, buf);
+    assert_string_equal(buf, "2024-01-15T10:00:00Z");
+}
+
+static void submissions_round_trip(void **state)
+{
+    struct submission s = {.kind = API_FEEDBACK, .session_id = "b1", .rating = 4,
+                           .comment = "Tr\xc3\xa8s bien\nmerci", .key = "k-1",
+                           .api_url = "http://127.0.0.1:1", .queued_at = 1705312800};
+    char *text = submission_encode(&s), err[200];
+    struct submission back;
+    assert_true(submission_decode(text, strlen(text), &back, err, sizeof err));
+    assert_int_equal(back.kind, API_FEEDBACK);
+    assert_string_equal(back.comment, s.comment);
+    assert_string_equal(back.key, "k-1");
+    assert_int_equal(back.rating, 4);
+    assert_int_equal(back.queued_at, 1705312800);
+    submission_clear(&back);
+    free(text);
+    const char *bad[] = {"{}", "nope", "{\"kind\":\"feedback\",\"session\":\"b\",\"key\":\"k\","
+                         "\"api\":\"u\",\"rating\":9}", "{\"kind\":\"delete\",\"session\":\"b\","
+                         "\"key\":\"k\",\"api\":\"u\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(submission_decode(bad[i], strlen(bad[i]), &back, err, sizeof err));
+}
+
+static void url_policy(void **state)
+{
+    char err[300];
+    const char *good[] = {"https://dheya.example", "https://x.org:8443/api",
+                          "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:80",
+                          "http://127.9.9.9"};
+    const char *bad[] = {"http://dheya.example", "ftp://x.org", "file:///etc/passwd",
+                         "https://", "https://user:pw@x.org", "javascript:alert(1)", "x.org",
+                         "http://128.0.0.1"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_true(http_url_allowed(good[i], err, sizeof err));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_false(http_url_allowed(bad[i], err, sizeof err));
+        assert_true(strlen(err) > 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(decodes_the_seed_example),
+        cmocka_unit_test(decodes_extension_fields_and_ignores_unknown_ones),
+        cmocka_unit_test(names_the_bad_field),
+        cmocka_unit_test(survives_hostile_json),
+        cmocka_unit_test(list_errors_say_which_entry),
+        cmocka_unit_test(json_output_escapes_every_control),
+        cmocka_unit_test(timestamps),
+        cmocka_unit_test(submissions_round_trip),
+        cmocka_unit_test(url_policy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
