@@ -436,15 +436,17 @@ enum db_result db_sessions(struct db *db, const struct db_user *viewer, time_t f
 }
 
 enum db_result db_complete(struct db *db, const char *booking_id, const struct db_user *viewer,
-                           json_t **out)
+                           json_t **out, char *err, size_t errlen)
 {
     char status[16];
     pthread_mutex_lock(&db->lock);
     enum db_result r = exec(db, "BEGIN IMMEDIATE");
     if (r == DB_OK)
         r = access_check(db, booking_id, viewer, status);
-    if (r == DB_OK && strcmp(status, "CANCELLED") == 0)
+    if (r == DB_OK && strcmp(status, "CANCELLED") == 0) {
+        snprintf(err, errlen, "the session was cancelled; it cannot be completed");
         r = DB_CONFLICT;
+    }
     if (r == DB_OK && strcmp(status, "COMPLETED") != 0)
         r = run(db, prepare(db, "UPDATE bookings SET status = 'COMPLETED', updated_at = ? "
                             "WHERE id = ?", "lt", (long long)time(NULL), booking_id));

@@ -55,9 +55,10 @@ enum db_result db_meeting(struct db *db, const struct provider *prov, const char
 enum db_result db_sessions(struct db *db, const struct db_user *viewer, time_t from, time_t to,
                            json_t **out);
 
-/* Marks the booking COMPLETED (a second time is not an error; CANCELLED is a conflict). */
+/* Marks the booking COMPLETED (a second time is not an error; CANCELLED is a conflict,
+ * explained in err). */
 enum db_result db_complete(struct db *db, const char *booking_id, const struct db_user *viewer,
-                           json_t **out);
+                           json_t **out, char *err, size_t errlen);
 
 struct db_feedback {
     int rating;

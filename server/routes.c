@@ -40,6 +40,16 @@ static void db_failure(struct http_response *rs, enum db_result r, const char *d
     }
 }
 
+/* Answers with out (status on success) or with the failure r; detail as for db_failure. */
+static void answer(struct http_response *rs, enum db_result r, json_t *out, int status,
+                   const char *detail)
+{
+    if (r == DB_OK)
+        http_json(rs, status, out);
+    else
+        db_failure(rs, r, detail);
+}
+
 /* Finds the caller from "Authorization: Bearer TOKEN"; answers 401 if there is none. */
 static bool authenticate(struct app *app, const struct http_request *rq,
                          struct http_response *rs, struct db_user *user)
@@ -87,10 +97,7 @@ static void get_sessions(struct app *app, const struct http_request *rq,
     }
     json_t *out = NULL;
     enum db_result r = db_sessions(app->db, me, from, to, &out);
-    if (r == DB_OK)
-        http_json(rs, 200, out);
-    else
-        db_failure(rs, r, NULL);
+    answer(rs, r, out, 200, NULL);
 }
 
 static void get_meeting(struct app *app, const char *id, struct http_response *rs,
@@ -98,22 +105,16 @@ static void get_meeting(struct app *app, const char *id, struct http_response *r
 {
     json_t *out = NULL;
     enum db_result r = db_meeting(app->db, app->provider, id, me, &out);
-    if (r == DB_OK)
-        http_json(rs, 200, out);
-    else
-        db_failure(rs, r, NULL);
+    answer(rs, r, out, 200, NULL);
 }
 
 static void post_complete(struct app *app, const char *id, struct http_response *rs,
                           const struct db_user *me)
 {
     json_t *out = NULL;
-    enum db_result r = db_complete(app->db, id, me, &out);
-    if (r == DB_OK)
-        http_json(rs, 200, out);
-    else
-        db_failure(rs, r, r == DB_CONFLICT ? "the session was cancelled; it cannot be completed"
-                                           : NULL);
+    char err[256] = "";
+    enum db_result r = db_complete(app->db, id, me, &out, err, sizeof err);
+    answer(rs, r, out, 200, err);
 }
 
 /* An Idempotency-Key is 1-255 visible ASCII characters. */
@@ -180,10 +181,7 @@ static void post_booking(struct app *app, const struct http_request *rq,
         json_t *out = NULL;
         enum db_result r = db_booking_create(app->db, app->provider, me, &req, &out, err,
                                              sizeof err);
-        if (r == DB_OK)
-            http_json(rs, 201, out);
-        else
-            db_failure(rs, r, err);
+        answer(rs, r, out, 201, err);
     }
     json_decref(obj);
 }

@@ -10,6 +10,13 @@
 #include "tui/sanitize.h"
 #include "tui/timefmt.h"
 
+/* Prints JSON text made by net/ (ASCII only) and frees it. */
+static void print_json(char *text)
+{
+    printf("%s\n", text ? text : "{}");
+    free(text);
+}
+
 /* Prints one cell of a row: text fitted to width cells, then a gap. */
 static void cell(const char *text, size_t width)
 {
@@ -39,9 +46,7 @@ int cmd_list(struct cmd_context *ctx)
         return st;
     }
     if (ctx->json) {
-        char *text = meeting_list_to_json(&res->sessions);
-        printf("%s\n", text ? text : "{}");
-        free(text);
+        print_json(meeting_list_to_json(&res->sessions));
     } else if (res->sessions.n == 0) {
         printf("No sessions from 12 hours ago on.\n");
     } else {
@@ -165,9 +170,7 @@ int cmd_show(struct cmd_context *ctx, const char *id)
     if (res == NULL)
         return st;
     if (ctx->json) {
-        char *text = meeting_to_json(&res->meeting);
-        printf("%s\n", text ? text : "{}");
-        free(text);
+        print_json(meeting_to_json(&res->meeting));
     } else {
         print_meeting(&res->meeting);
     }
