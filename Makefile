@@ -101,3 +101,17 @@ clean:
 
 .PHONY: all deps tests check demo bench install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Fuzzing (clang's libFuzzer with ASan/UBSan): make fuzz [FUZZ_SECONDS=60]
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz: deps
+	@mkdir -p build/fuzz
+	clang $(STD) $(WARNINGS) $(FUZZ_FLAGS) -I. $(CLIENT_CFLAGS) -o build/fuzz/fuzz_client \
+		tests/fuzz/fuzz_client.c $(filter-out tui/main.c,$(CLIENT_SRCS)) $(CLIENT_LIBS)
+	clang $(STD) $(WARNINGS) $(FUZZ_FLAGS) -I. $(SERVER_CFLAGS) -o build/fuzz/fuzz_server \
+		tests/fuzz/fuzz_server.c $(filter-out server/main.c,$(SERVER_SRCS)) $(SERVER_LIBS)
+	@for t in fuzz_client fuzz_server; do mkdir -p build/fuzz/corpus-$$t; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 | tail -3 || exit 1; done
+.PHONY: fuzz

@@ -28,6 +28,12 @@ static int submit(struct cmd_context *ctx, struct submission *s, const char *don
                    "next run.\n", why);
         } else {
             fprintf(stderr, "dheya-meet: %s, and it could not be queued: %s\n", why, err);
+            if (s->comment && *s->comment) {
+                /* Nothing the mentor typed is lost: give the comment back. */
+                char *mine = sanitize(s->comment, SANITIZE_MULTILINE);
+                fprintf(stderr, "dheya-meet: your comment, not sent:\n%s\n", mine);
+                free(mine);
+            }
             st = EXIT_FAIL;
         }
         free(why);

@@ -190,9 +190,12 @@ def an_unwritable_outbox_says_so():
         f.write("not a directory")
     srv.stop()
     r = c.run("complete", b["id"])
-    srv.start(srv.port)
     eq(r.returncode, 1)
     check("could not be queued" in r.err, r.err)
+    r = c.run("feedback", b["id"], "--rating", "4", "--comment", "words worth keeping")
+    srv.start(srv.port)
+    eq(r.returncode, 1)
+    check("your comment, not sent:\nwords worth keeping" in r.err, r.err)
 
 
 run()
