@@ -97,6 +97,18 @@ static void client_address(struct MHD_Connection *conn, char out[64])
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, 64);
 }
 
+/* Logs one request; the path is the client's, so non-printable bytes are escaped as \xHH
+ * rather than reaching the operator's terminal. */
+static void log_request(const char *client, const char *method, const char *path, int status)
+{
+    char safe[256];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p && n < sizeof safe - 5; p++)
+        n += (size_t)snprintf(safe + n, sizeof safe - n, *p < 0x20 || *p >= 0x7f ? "\\x%02x"
+                              : "%c", *p);
+    fprintf(stderr, "%s %.16s %s -> %d\n", client, method, safe, status);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -143,7 +155,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     client_address(conn, rq.client);
     srv->handler(srv->ctx, &rq, &rs);
     if (!srv->quiet)
-        fprintf(stderr, "%s %s %s -> %d\n", rq.client, method, url, rs.status);
+        log_request(rq.client, method, url, rs.status);
     enum MHD_Result ok = send_json(conn, &rs);
     free(rs.body);
     (void)version;

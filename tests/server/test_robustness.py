@@ -176,6 +176,16 @@ def a_full_disk_answers_500_and_keeps_what_was_acknowledged():
 
 
 @test
+def the_request_log_escapes_what_clients_send():
+    srv = Server()
+    eq(srv.request("GET", "/api/%1b]0;pwned%07/%c2%9b").status, 404)
+    log = wait_for(lambda: "pwned" in srv.stderr() and srv.stderr(), what="the log line")
+    check("\x1b" not in log and "\x07" not in log and "\x9b" not in log, repr(log))
+    check("\\x1b]0;pwned\\x07" in log, log)
+    srv.stop()
+
+
+@test
 def sigterm_stops_cleanly_while_requests_run():
     srv = Server()
     u = srv.user("Stop Mentor", "mentor")
