@@ -36,6 +36,17 @@ static void print_row(const char *const cols[7])
     free(id);
 }
 
+/* Where the session stands: its countdown, unless it is over or called off. */
+static void standing(const struct meeting *m, time_t now, char *out, size_t outlen)
+{
+    if (meeting_is_completed(m))
+        snprintf(out, outlen, "completed");
+    else if (meeting_is_cancelled(m))
+        snprintf(out, outlen, "cancelled");
+    else
+        timefmt_relative(now, m->scheduled_at, m->duration, out, outlen);
+}
+
 int cmd_list(struct cmd_context *ctx)
 {
     struct api_call call = {.kind = API_SESSIONS};
@@ -63,7 +74,7 @@ int cmd_list(struct cmd_context *ctx)
             const struct meeting *m = &res->sessions.items[i];
             char when[64], rel[48], num[16];
             timefmt_local(m->scheduled_at, when, sizeof when);
-            timefmt_relative(now, m->scheduled_at, m->duration, rel, sizeof rel);
+            standing(m, now, rel, sizeof rel);
             snprintf(num, sizeof num, "%d", m->session_number);
             const char *row[] = {when, rel, m->user.name, m->package_name, num, m->status,
                                  m->id};
@@ -112,7 +123,7 @@ static void print_meeting(const struct meeting *m)
     field("Package", pkg, SANITIZE_LINE);
     g_free(pkg);
     timefmt_local(m->scheduled_at, when, sizeof when);
-    timefmt_relative(time(NULL), m->scheduled_at, m->duration, rel, sizeof rel);
+    standing(m, time(NULL), rel, sizeof rel);
     snprintf(buf, sizeof buf, "%s (%s)", when, rel);
     field("Scheduled", buf, SANITIZE_LINE);
     snprintf(buf, sizeof buf, "%d min", m->duration);

@@ -42,6 +42,8 @@ def a_whole_session_from_the_shell():
     r = cli.run("complete", b["id"])
     eq(r.returncode, 0, r.err)
     check("COMPLETED" in r.out, r.out)
+    line = next(ln for ln in cli.run("list").out.splitlines() if b["id"] in ln)
+    check("completed" in line and " in " not in line, line)
     r = cli.run("feedback", b["id"], "--rating", "5", "--comment", "Très bien — 很好")
     eq(r.returncode, 0, r.err)
     check("5/5" in r.out, r.out)

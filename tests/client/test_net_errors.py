@@ -37,6 +37,32 @@ def server_not_running():
 
 
 @test
+def a_stalled_connect_ends_at_the_connect_timeout():
+    import socket
+    # A listener that never accepts, with its backlog full: further SYNs are dropped, so a
+    # new connection neither succeeds nor fails until the client gives up.
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(0)
+    port = lsock.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        f = socket.socket()
+        f.setblocking(False)
+        f.connect_ex(("127.0.0.1", port))
+        fillers.append(f)
+    c = client_for(f"http://127.0.0.1:{port}")
+    c.config("connect_timeout_seconds = 1\nretries = 0\n")
+    r = c.run("list")
+    for f in fillers:
+        f.close()
+    lsock.close()
+    eq(r.returncode, 1)
+    check(f"timed out connecting to 127.0.0.1 port {port} (after 1 s)" in r.err, r.err)
+    check(r.elapsed < 4, f"{r.elapsed:.1f} s")
+
+
+@test
 def hung_server_ends_at_the_timeout():
     srv = Server()
     u = srv.user("Hung Mentor", "mentor")
