@@ -67,11 +67,11 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/test_server_%: tests/unit/test_server_%.c $(SERVER_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SERVER_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SERVER_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) $(SERVER_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c $(CLIENT_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CLIENT_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CLIENT_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) $(CLIENT_LIBS) $(CMOCKA_LIBS)
 
 deps:
 	@tools/deps.sh test
