@@ -211,6 +211,11 @@ class Server:
     def package(self, name="Destination Mastery"):
         return self.admin("package", "add", "--name", name)["id"]
 
+    def cast(self, label):
+        """A mentor, a mentee and a package, named after label; returns the three."""
+        return (self.user(f"{label} Mentor", "mentor"), self.user(f"{label} Mentee"),
+                self.package())
+
     def book(self, mentee, mentor, package, when=None, duration=60, notes="Notes", number=1):
         when = when or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
         r = self.request("POST", "/api/bookings", token=mentee["token"], body={

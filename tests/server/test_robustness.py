@@ -101,9 +101,7 @@ def one_address_cannot_take_every_connection():
 @test
 def concurrent_clients_are_all_answered():
     srv = Server()
-    mentor = srv.user("Busy Mentor", "mentor")
-    mentee = srv.user("Busy Mentee")
-    pkg = srv.package()
+    mentor, mentee, pkg = srv.cast("Busy")
     bid = srv.book(mentee, mentor, pkg)["booking"]["id"]
 
     def hit(i):
@@ -119,9 +117,8 @@ def concurrent_clients_are_all_answered():
 @test
 def a_locked_database_answers_503_not_a_hang():
     srv = Server()
-    mentor = srv.user("Lock Mentor", "mentor")
-    mentee = srv.user("Lock Mentee")
-    bid = srv.book(mentee, mentor, srv.package())["booking"]["id"]
+    mentor, mentee, pkg = srv.cast("Lock")
+    bid = srv.book(mentee, mentor, pkg)["booking"]["id"]
     holder = sqlite3.connect(srv.db, isolation_level=None, timeout=1)
     holder.execute("BEGIN EXCLUSIVE")
     start = time.monotonic()
@@ -141,9 +138,7 @@ def a_locked_database_answers_503_not_a_hang():
 @test
 def a_full_disk_answers_500_and_keeps_what_was_acknowledged():
     srv = Server()
-    mentor = srv.user("Disk Mentor", "mentor")
-    mentee = srv.user("Disk Mentee")
-    pkg = srv.package()
+    mentor, mentee, pkg = srv.cast("Disk")
     srv.stop()
     limit = os.path.getsize(srv.db) + 256 * 1024
 
