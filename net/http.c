@@ -99,36 +99,38 @@ bool http_url_allowed(const char *url, char *err, size_t errlen)
     return ok;
 }
 
-/* Scheme, host and port of url, for same-origin checks; caller frees. */
-static char *origin_of(const char *url)
+/* Where a URL points: scheme, host, and port (the scheme's default when absent). */
+struct origin {
+    char scheme[16], host[256], port[8];
+};
+
+static bool origin_parse(const char *url, struct origin *o)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
-        out = g_strdup_printf("%s://%s:%s", scheme, host, port);
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+    /* A part too long for its buffer is a failure, never a truncated (aliasing) origin. */
+    ok = ok && (size_t)snprintf(o->scheme, sizeof o->scheme, "%s", scheme) < sizeof o->scheme &&
+         (size_t)snprintf(o->host, sizeof o->host, "%s", host) < sizeof o->host &&
+         (size_t)snprintf(o->port, sizeof o->port, "%s", port) < sizeof o->port;
     curl_free(scheme);
     curl_free(host);
     curl_free(port);
     curl_url_cleanup(u);
-    return out;
+    return ok;
 }
 
 /* "HOST port PORT" of url, for messages. */
 static void describe_host(const char *url, char *out, size_t outlen)
 {
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
-    snprintf(out, outlen, "the platform");
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
-        snprintf(out, outlen, "%.200s port %s", host, port);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    struct origin o;
+    if (origin_parse(url, &o))
+        snprintf(out, outlen, "%.200s port %s", o.host, o.port);
+    else
+        snprintf(out, outlen, "the platform");
 }
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -381,10 +383,10 @@ static bool follow_redirect(struct http_call *c, long code)
         fail(c, NET_BAD_RESPONSE, "the platform answered %ld without a Location", code);
         return false;
     }
-    char *from = origin_of(c->url), *to = origin_of(target);
-    bool same = from && to && strcmp(from, to) == 0;
-    g_free(from);
-    g_free(to);
+    struct origin from, to;
+    bool same = origin_parse(c->url, &from) && origin_parse(target, &to) &&
+                strcmp(from.scheme, to.scheme) == 0 && strcmp(from.host, to.host) == 0 &&
+                strcmp(from.port, to.port) == 0;
     if (!same) {
         fail(c, NET_REDIRECT, "the platform redirected to another address (%.200s); not "
              "following it, so the token is not sent there", target);

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,26 +120,36 @@ static bool apply(struct config *c, const char *key, const char *v, char **token
         *slot = g_strdup(v);
         return true;
     }
-    bool ok;
-    if (strcmp(key, "notify") == 0)
-        ok = parse_bool(v, &c->notify) || (snprintf(what, whatlen, "notify: yes or no"), false);
-    else if (strcmp(key, "remind_minutes") == 0)
-        ok = parse_remind(v, c) ||
-             (snprintf(what, whatlen, "remind_minutes: up to 8 numbers of minutes from 0 to "
-                       "1440, separated by commas"), false);
-    else if (strcmp(key, "timeout_seconds") == 0)
-        ok = parse_int(v, 1, 600, &c->timeout_seconds) ||
-             (snprintf(what, whatlen, "timeout_seconds: 1 to 600"), false);
-    else if (strcmp(key, "connect_timeout_seconds") == 0)
-        ok = parse_int(v, 1, 120, &c->connect_timeout_seconds) ||
-             (snprintf(what, whatlen, "connect_timeout_seconds: 1 to 120"), false);
-    else if (strcmp(key, "retries") == 0)
-        ok = parse_int(v, 0, 5, &c->retries) ||
-             (snprintf(what, whatlen, "retries: 0 to 5"), false);
-    else
-        ok = (snprintf(what, whatlen, "unknown key '%.40s' (known: %s)", key, known_keys),
-              false);
-    return ok;
+    static const struct {
+        const char *key;
+        int min, max;
+        size_t offset;
+    } ints[] = {
+        {"timeout_seconds", 1, 600, offsetof(struct config, timeout_seconds)},
+        {"connect_timeout_seconds", 1, 120, offsetof(struct config, connect_timeout_seconds)},
+        {"retries", 0, 5, offsetof(struct config, retries)},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        if (strcmp(key, ints[i].key) != 0)
+            continue;
+        if (parse_int(v, ints[i].min, ints[i].max, (int *)((char *)c + ints[i].offset)))
+            return true;
+        snprintf(what, whatlen, "%s: %d to %d", key, ints[i].min, ints[i].max);
+        return false;
+    }
+    if (strcmp(key, "notify") == 0) {
+        if (parse_bool(v, &c->notify))
+            return true;
+        snprintf(what, whatlen, "notify: yes or no");
+    } else if (strcmp(key, "remind_minutes") == 0) {
+        if (parse_remind(v, c))
+            return true;
+        snprintf(what, whatlen, "remind_minutes: up to 8 numbers of minutes from 0 to 1440, "
+                 "separated by commas");
+    } else {
+        snprintf(what, whatlen, "unknown key '%.40s' (known: %s)", key, known_keys);
+    }
+    return false;
 }
 
 /* Reads the config file; a missing default file is no error. */

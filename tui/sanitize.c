@@ -101,9 +101,7 @@ static size_t render(uint32_t c, enum sanitize_mode mode, char *out)
         return encode(0x2421, out); /* ␡ */
     if (c >= 0x80 && c <= 0x9F)
         return encode(REPLACEMENT, out);
-    if (is_invisible_format(c))
-        return (size_t)snprintf(out, 16, "<U+%04X>", (unsigned)c);
-    if (c != REPLACEMENT && wcwidth((wchar_t)c) < 0)
+    if (is_invisible_format(c) || (c != REPLACEMENT && wcwidth((wchar_t)c) < 0))
         return (size_t)snprintf(out, 16, "<U+%04X>", (unsigned)c);
     return encode(c, out);
 }
