@@ -12,7 +12,8 @@
 int cells_of(unsigned cp);
 
 /* Decodes the code point at s (at most len bytes); returns its length in bytes (1 for an
- * invalid byte, which decodes as U+FFFD). */
+ * invalid byte, which decodes as U+FFFD; 0 when len is 0). Overlong forms, surrogates and
+ * sequences cut short by len are invalid. */
 size_t cells_decode(const char *s, size_t len, unsigned *cp);
 
 /* Cells the first len bytes of s take on one line (newlines count as nothing). */
@@ -24,7 +25,8 @@ size_t cells_width(const char *s);
 size_t cells_prefix(const char *s, size_t cells);
 
 /* s fitted to exactly `cells` cells: cut with "…" when longer, padded with spaces when
- * shorter. Caller frees. */
+ * shorter (a space fills the cell a wide character at the cut leaves). A newline shows as a
+ * space. Caller frees; NULL only when out of memory. */
 char *cells_fit(const char *s, size_t cells);
 
 /* A wrapped line: a byte range of the source text. */
@@ -35,7 +37,8 @@ struct cells_line {
 /* Word-wraps text to lines of at most `cells` cells (cells >= 1): breaks at spaces, at
  * newlines, and inside words longer than a line; a wide character never straddles the edge.
  * Returns the number of lines (at least 1) and fills *lines (caller frees) with them. An
- * empty text, or one ending in a newline, has an empty last line. */
+ * empty text, or one ending in a newline, has an empty last line. A character wider than
+ * `cells` gets a line of its own. Returns 0 and sets *lines to NULL only when out of memory. */
 size_t cells_wrap(const char *text, size_t cells, struct cells_line **lines);
 
 #endif
