@@ -9,8 +9,11 @@
 
 #include <glib.h>
 
+#include "tui/app.h"
 #include "tui/commands.h"
 #include "tui/config.h"
+#include "themes/theme.h"
+#include "tui/paths.h"
 #include "tui/sanitize.h"
 
 #define MAX_COMMENT 2000
@@ -18,6 +21,7 @@
 
 static const char usage[] =
     "usage: dheya-meet [options]                 the sessions screen (interactive)\n"
+    "       dheya-meet [options] --session ID    straight into one session's meeting room\n"
     "       dheya-meet list [--json]             your sessions from today on\n"
     "       dheya-meet show ID [--json]          one session's meeting details\n"
     "       dheya-meet join ID                   open the meeting in the browser (and print it)\n"
@@ -105,10 +109,53 @@ static char *read_stdin_comment(void)
     return g_string_free(s, FALSE);
 }
 
+/* The screens: sessions, or straight into a room with --session ID. */
+static int interactive(const struct config_overrides *ov, const char *session_id)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fputs("dheya-meet: the interactive screens need a terminal; in a script use a "
+              "command (dheya-meet --help lists them)\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (session_id && *session_id == '\0')
+        return bad_usage("--session needs a session ID");
+    sanitize_init_locale();
+    signal(SIGPIPE, SIG_IGN);
+    char err[600];
+    struct config cfg;
+    enum config_status cs = config_load(ov, &cfg, err, sizeof err);
+    if (cs != CONFIG_OK) {
+        fprintf(stderr, "dheya-meet: %s\n", err);
+        config_clear(&cfg);
+        return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
+    }
+    char *config_file = paths_config_file();
+    char *config_dir = config_file ? g_path_get_dirname(config_file) : NULL;
+    char *themes = config_dir ? g_build_filename(config_dir, "themes", NULL) : NULL;
+    g_free(config_dir);
+    g_free(config_file);
+    const char *no_color = getenv("NO_COLOR"), *clicolor = getenv("CLICOLOR");
+    bool mono = (no_color && *no_color) || (clicolor && strcmp(clicolor, "0") == 0);
+    bool theme_ok = theme_select(cfg.theme, themes, mono, err, sizeof err);
+    g_free(themes);
+    if (!theme_ok) {
+        fprintf(stderr, "dheya-meet: theme: %s\n", err);
+        config_clear(&cfg);
+        return EXIT_FAIL;
+    }
+    struct cmd_context ctx = {0};
+    int st = cmd_open(&ctx, &cfg);
+    if (st == EXIT_OK)
+        st = app_run(&cfg, ctx.engine, ctx.api, session_id);
+    cmd_close(&ctx);
+    config_clear(&cfg);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_API = 256, OPT_THEME, OPT_NO_NOTIFY, OPT_CONFIG, OPT_INSECURE, OPT_JSON,
-           OPT_RATING, OPT_COMMENT, OPT_HELP, OPT_VERSION };
+           OPT_RATING, OPT_COMMENT, OPT_HELP, OPT_VERSION, OPT_SESSION };
     static const struct option opts[] = {
         {"api", required_argument, NULL, OPT_API},
         {"theme", required_argument, NULL, OPT_THEME},
@@ -120,11 +167,12 @@ int main(int argc, char **argv)
         {"comment", required_argument, NULL, OPT_COMMENT},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"session", required_argument, NULL, OPT_SESSION},
         {NULL, 0, NULL, 0},
     };
     struct config_overrides ov = {0};
     bool json = false, help = false;
-    const char *rating_arg = NULL, *comment_arg = NULL;
+    const char *rating_arg = NULL, *comment_arg = NULL, *session_arg = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -137,6 +185,7 @@ int main(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case OPT_RATING: rating_arg = optarg; break;
         case OPT_COMMENT: comment_arg = optarg; break;
+        case OPT_SESSION: session_arg = optarg; break;
         case OPT_HELP: help = true; break;
         case OPT_VERSION: puts("dheya-meet " DHEYA_VERSION); return EXIT_OK;
         case ':': return bad_usage("%s needs a value", argv[optind - 1]);
@@ -149,12 +198,11 @@ int main(int argc, char **argv)
 
     if (help)
         return cmd ? command_help(cmd) : (fputs(usage, stdout), EXIT_OK);
-    if (cmd == NULL) {
-        fputs("dheya-meet: the interactive screens are not built yet; use a command:\n\n",
-              stderr);
-        fputs(usage, stderr);
-        return EXIT_USAGE;
-    }
+    if (cmd == NULL)
+        return interactive(&ov, session_arg);
+    if (session_arg)
+        return bad_usage("--session is for the interactive screens; for a command, give the "
+                         "ID after it");
     bool needs_id = strcmp(cmd, "show") == 0 || strcmp(cmd, "join") == 0 ||
                     strcmp(cmd, "complete") == 0 || strcmp(cmd, "feedback") == 0;
     bool known = needs_id || strcmp(cmd, "list") == 0 || strcmp(cmd, "sync") == 0;

@@ -1,0 +1,515 @@
+#include "tui/app.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "themes/theme.h"
+#include "tui/loop.h"
+#include "tui/outbox.h"
+#include "tui/screens.h"
+#include "widgets/cells.h"
+#include "widgets/help.h"
+#include "widgets/keybar.h"
+
+#define MAX_SCREENS 8
+#define STATUS_FADE_SECONDS 6
+
+/* An API call in flight; owner NULL once forgotten. */
+struct call_ref {
+    struct app *app;
+    void *owner;
+    app_call_fn done;
+    struct call_ref *next;
+};
+
+struct app {
+    struct call_ref *calls;
+    const struct config *cfg;
+    struct http_engine *engine;
+    struct api *api;
+    struct loop *loop;
+    struct screen *stack[MAX_SCREENS];
+    int depth;
+    struct keybar *keybar;       /* for the top screen */
+    struct widget *overlay;      /* a dialog or the help, or NULL */
+    struct dialog *dialog;       /* the overlay, when it is a dialog */
+    char status[512];
+    enum app_status_kind status_kind;
+    time_t status_at;
+    bool quit;
+    int exit_status;
+    /* What needs drawing. */
+    bool layout_needed, clear_needed, title_dirty, status_dirty;
+    bool too_small;
+    int clock_minute;
+    GString *raw; /* bytes to write after the next frame */
+    long long wake_at; /* 0: none */
+    struct outbox_flush *flush; /* running, or NULL */
+};
+
+const struct config *app_config(const struct app *a)
+{
+    return a->cfg;
+}
+
+struct api *app_api(struct app *a)
+{
+    return a->api;
+}
+
+static struct screen *top(const struct app *a)
+{
+    return a->depth ? a->stack[a->depth - 1] : NULL;
+}
+
+static void call_done(void *ud, struct api_result *res)
+{
+    struct call_ref *r = ud, **p;
+    struct app *a = r->app;
+    for (p = &a->calls; *p && *p != r; p = &(*p)->next)
+        ;
+    if (*p)
+        *p = r->next;
+    if (r->owner)
+        r->done(r->owner, res);
+    else
+        api_result_free(res);
+    free(r);
+}
+
+bool app_call(struct app *a, const struct api_call *call, app_call_fn done, void *owner)
+{
+    struct call_ref *r = malloc(sizeof *r);
+    if (r == NULL)
+        return false;
+    *r = (struct call_ref){a, owner, done, a->calls};
+    if (!api_start(a->api, call, call_done, r)) {
+        free(r);
+        return false;
+    }
+    a->calls = r;
+    return true;
+}
+
+void app_forget(struct app *a, void *owner)
+{
+    for (struct call_ref *r = a->calls; r; r = r->next)
+        if (r->owner == owner)
+            r->owner = NULL;
+}
+
+void app_redraw(struct app *a)
+{
+    a->layout_needed = a->clear_needed = true;
+    a->title_dirty = a->status_dirty = true;
+}
+
+static void set_keybar(struct app *a)
+{
+    widget_destroy(a->keybar ? keybar_widget(a->keybar) : NULL);
+    a->keybar = NULL;
+    struct screen *s = top(a);
+    if (s)
+        a->keybar = keybar_new(s->cls->keys, s->cls->n_keys);
+}
+
+void app_push(struct app *a, struct screen *s)
+{
+    if (a->depth == MAX_SCREENS) {
+        s->cls->destroy(s);
+        return;
+    }
+    s->app = a;
+    a->stack[a->depth++] = s;
+    set_keybar(a);
+    app_redraw(a);
+}
+
+static void close_overlay(struct app *a)
+{
+    widget_destroy(a->overlay);
+    a->overlay = NULL;
+    a->dialog = NULL;
+    app_redraw(a);
+}
+
+void app_pop(struct app *a)
+{
+    if (a->depth == 0)
+        return;
+    if (a->overlay)
+        close_overlay(a);
+    struct screen *s = a->stack[--a->depth];
+    s->cls->destroy(s);
+    if (a->depth == 0) {
+        a->quit = true;
+        return;
+    }
+    set_keybar(a);
+    app_redraw(a);
+    struct screen *t = top(a);
+    if (t->cls->on_resume)
+        t->cls->on_resume(t);
+}
+
+void app_quit(struct app *a)
+{
+    a->quit = true;
+}
+
+void app_status(struct app *a, enum app_status_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->status, sizeof a->status, fmt, ap);
+    va_end(ap);
+    a->status_kind = kind;
+    a->status_at = time(NULL);
+    a->status_dirty = true;
+}
+
+void app_dialog(struct app *a, struct dialog *d)
+{
+    if (a->overlay)
+        close_overlay(a);
+    a->dialog = d;
+    a->overlay = dialog_widget(d);
+    app_redraw(a);
+}
+
+void app_help(struct app *a)
+{
+    struct screen *s = top(a);
+    if (s == NULL)
+        return;
+    if (a->overlay)
+        close_overlay(a);
+    char title[64];
+    snprintf(title, sizeof title, "Keys: %s", s->cls->name);
+    struct help *h = help_new(title, s->cls->keys, s->cls->n_keys);
+    a->overlay = h ? help_widget(h) : NULL;
+    app_redraw(a);
+}
+
+void app_write_raw(struct app *a, const char *bytes)
+{
+    g_string_append(a->raw, bytes);
+}
+
+/* ---- drawing ---- */
+
+static void draw_title(struct app *a)
+{
+    int cols = COLS;
+    wattrset(stdscr, theme_attr(THEME_TITLE));
+    mvwhline(stdscr, 0, 0, ' ', cols);
+    struct screen *s = top(a);
+    char left[128];
+    snprintf(left, sizeof left, " dheya-meet \u2502 %s", s ? s->cls->name : "");
+    mvwaddstr(stdscr, 0, 0, left);
+    char right[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(right, sizeof right, "%a %d %b %H:%M %Z ", &tm);
+    size_t w = cells_width(right);
+    if ((int)w + (int)cells_width(left) < cols)
+        mvwaddstr(stdscr, 0, cols - (int)w, right);
+    a->clock_minute = tm.tm_min;
+    a->title_dirty = false;
+}
+
+static void draw_status(struct app *a)
+{
+    int y = LINES - 2;
+    static const enum theme_slot slot[] = {
+        [APP_INFO] = THEME_STATUS, [APP_OK] = THEME_OK, [APP_ERROR] = THEME_ERROR,
+        [APP_PROGRESS] = THEME_STATUS};
+    wattrset(stdscr, theme_attr(THEME_STATUS));
+    mvwhline(stdscr, y, 0, ' ', COLS);
+    if (a->status[0]) {
+        char *fit = cells_fit(a->status, (size_t)COLS - 1);
+        wattrset(stdscr, theme_attr(slot[a->status_kind]));
+        mvwaddstr(stdscr, y, 1, fit ? fit : "");
+        free(fit);
+    }
+    a->status_dirty = false;
+}
+
+static void draw_too_small(void)
+{
+    wattrset(stdscr, theme_attr(THEME_NORMAL));
+    werase(stdscr);
+    char msg[80];
+    snprintf(msg, sizeof msg, "terminal too small (need %dx%d)", APP_MIN_COLS, APP_MIN_LINES);
+    int w = (int)strlen(msg);
+    if (w > COLS) {
+        snprintf(msg, sizeof msg, "too small");
+        w = (int)strlen(msg);
+    }
+    mvwaddnstr(stdscr, LINES / 2, w < COLS ? (COLS - w) / 2 : 0, msg, COLS);
+}
+
+static void layout(struct app *a)
+{
+    a->too_small = COLS < APP_MIN_COLS || LINES < APP_MIN_LINES;
+    a->layout_needed = false;
+    if (a->too_small)
+        return;
+    struct screen *s = top(a);
+    if (s)
+        s->cls->layout(s, 1, LINES - 3, COLS);
+    if (a->keybar)
+        widget_place(keybar_widget(a->keybar), LINES - 1, 0, 1, COLS);
+    if (a->overlay)
+        widget_place(a->overlay, 1, 0, LINES - 3, COLS);
+}
+
+static void on_draw(void *ud)
+{
+    struct app *a = ud;
+    if (a->quit)
+        return;
+    if (a->layout_needed)
+        layout(a);
+    bool all = a->clear_needed;
+    if (all) {
+        wattrset(stdscr, theme_attr(THEME_NORMAL));
+        werase(stdscr);
+        a->clear_needed = false;
+    }
+    if (a->too_small) {
+        draw_too_small();
+    } else {
+        if (all || a->title_dirty)
+            draw_title(a);
+        struct screen *s = top(a);
+        if (s)
+            s->cls->draw(s, stdscr, all);
+        if (all || a->status_dirty)
+            draw_status(a);
+        if (a->keybar && (all || keybar_widget(a->keybar)->dirty))
+            widget_draw(keybar_widget(a->keybar), stdscr, false);
+        if (a->overlay)
+            widget_draw(a->overlay, stdscr, true);
+    }
+    int y, x;
+    struct screen *s = top(a);
+    if (!a->too_small && !a->overlay && s && s->cls->cursor && s->cls->cursor(s, &y, &x)) {
+        curs_set(1);
+        wmove(stdscr, y, x);
+    } else {
+        curs_set(0);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+    if (a->raw->len) {
+        if (write(STDOUT_FILENO, a->raw->str, a->raw->len) < 0) {
+            /* The terminal is gone; the loop hears of it as a hang-up. */
+        }
+        g_string_truncate(a->raw, 0);
+    }
+}
+
+/* ---- events ---- */
+
+static void ask_quit(struct app *a)
+{
+    struct screen *s = top(a);
+    if (s && s->cls->can_leave && !s->cls->can_leave(s))
+        return; /* the screen asked the mentor itself */
+    app_pop(a);
+}
+
+static void on_key(void *ud, struct key k)
+{
+    struct app *a = ud;
+    if (a->too_small) {
+        if (key_id(k) == 'q' || key_id(k) == CTRL('c'))
+            a->quit = true;
+        return;
+    }
+    if (key_id(k) == CTRL('l')) {
+        clearok(curscr, TRUE);
+        app_redraw(a);
+        return;
+    }
+    if (a->overlay) {
+        int r = widget_on_key(a->overlay, k);
+        if (r & (WIDGET_ACTIVATE | WIDGET_CANCEL)) {
+            int tag = a->dialog ? dialog_tag(a->dialog) : -1;
+            int choice = a->dialog && (r & WIDGET_ACTIVATE) ? dialog_choice(a->dialog) : -1;
+            bool was_dialog = a->dialog != NULL;
+            close_overlay(a);
+            struct screen *s = top(a);
+            if (was_dialog && s && s->cls->on_dialog)
+                s->cls->on_dialog(s, tag, choice);
+        }
+        return;
+    }
+    struct screen *s = top(a);
+    if (s == NULL)
+        return;
+    if (s->cls->on_key && s->cls->on_key(s, k))
+        return;
+    int action = keys_match(s->cls->keys, s->cls->n_keys, k);
+    if (action == SCREEN_ACT_HELP)
+        app_help(a);
+    else if (action == SCREEN_ACT_BACK || key_id(k) == CTRL('c'))
+        ask_quit(a);
+    else if (action >= 0)
+        s->cls->on_action(s, action);
+}
+
+static void on_resize(void *ud)
+{
+    app_redraw(ud);
+}
+
+static void on_tick(void *ud, time_t now)
+{
+    struct app *a = ud;
+    struct tm tm;
+    localtime_r(&now, &tm);
+    if (tm.tm_min != a->clock_minute)
+        a->title_dirty = true;
+    if (a->status[0] && a->status_kind != APP_ERROR &&
+        now - a->status_at >= STATUS_FADE_SECONDS) {
+        a->status[0] = '\0';
+        a->status_dirty = true;
+    }
+    if (now % 60 == 0)
+        app_flush_outbox(a);
+    struct screen *s = top(a);
+    if (s && s->cls->on_tick && !a->too_small)
+        s->cls->on_tick(s, now);
+}
+
+static void on_signal(void *ud, int sig)
+{
+    struct app *a = ud;
+    a->quit = true;
+    a->exit_status = 128 + sig;
+}
+
+void app_wake_at(struct app *a, long long ms)
+{
+    if (a->wake_at == 0 || ms < a->wake_at)
+        a->wake_at = ms;
+}
+
+static int on_wake_in(void *ud)
+{
+    struct app *a = ud;
+    if (a->wake_at == 0)
+        return -1;
+    long long left = a->wake_at - loop_now_ms();
+    return left < 0 ? 0 : (int)left;
+}
+
+static void on_wake(void *ud)
+{
+    struct app *a = ud;
+    long long now = loop_now_ms();
+    if (a->wake_at && now >= a->wake_at)
+        a->wake_at = 0;
+    struct screen *s = top(a);
+    if (s && s->cls->on_wake)
+        s->cls->on_wake(s, now);
+}
+
+static bool on_done(void *ud)
+{
+    return ((struct app *)ud)->quit;
+}
+
+static const struct loop_callbacks callbacks = {
+    .key = on_key,
+    .resize = on_resize,
+    .tick = on_tick,
+    .signal = on_signal,
+    .draw = on_draw,
+    .done = on_done,
+    .wake_in = on_wake_in,
+    .wake = on_wake,
+};
+
+static void terminal_start(void)
+{
+    initscr();
+    raw(); /* Ctrl-S (submit) and Ctrl-C must reach us, not the tty's flow control */
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    theme_apply();
+    wbkgdset(stdscr, ' ' | theme_attr(THEME_NORMAL));
+}
+
+int app_run(const struct config *cfg, struct http_engine *engine, struct api *api,
+            const char *session_id)
+{
+    struct app a = {.cfg = cfg, .engine = engine, .api = api, .clock_minute = -1};
+    a.raw = g_string_new(NULL);
+    terminal_start();
+    a.loop = loop_new(engine, &callbacks, &a);
+    struct screen *first = session_id ? screen_room_new(session_id, false)
+                                      : screen_sessions_new();
+    if (a.loop == NULL || first == NULL) {
+        endwin();
+        fprintf(stderr, "dheya-meet: cannot start the interface (out of memory)\n");
+        loop_free(a.loop);
+        g_string_free(a.raw, TRUE);
+        return 1;
+    }
+    app_push(&a, first);
+    app_flush_outbox(&a);
+    loop_run(a.loop);
+    if (a.flush)
+        outbox_flush_cancel(a.flush);
+    while (a.depth)
+        app_pop(&a);
+    widget_destroy(a.overlay);
+    widget_destroy(a.keybar ? keybar_widget(a.keybar) : NULL);
+    loop_free(a.loop);
+    endwin();
+    /* The engine drops calls still running without answering them. */
+    while (a.calls) {
+        struct call_ref *next = a.calls->next;
+        free(a.calls);
+        a.calls = next;
+    }
+    g_string_free(a.raw, TRUE);
+    return a.exit_status;
+}
+
+static void on_flushed(void *ud, const struct outbox_report *r)
+{
+    struct app *a = ud;
+    a->flush = NULL;
+    if (r->token_rejected)
+        app_status(a, APP_ERROR, "The platform rejected the token; queued submissions wait "
+                   "(check DHEYA_TOKEN or the config).");
+    else if (r->sent && r->kept == 0)
+        app_status(a, APP_OK, "%d queued submission%s delivered.", r->sent,
+                   r->sent == 1 ? "" : "s");
+    else if (r->kept)
+        app_status(a, APP_INFO, "%d submission%s still queued; retried in a minute.", r->kept,
+                   r->kept == 1 ? "" : "s");
+}
+
+void app_flush_outbox(struct app *a)
+{
+    if (a->flush)
+        return;
+    a->flush = outbox_flush_start(a->api, a->cfg->api_url, a->cfg->token, on_flushed, NULL, a,
+                                  NULL);
+}

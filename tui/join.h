@@ -1,0 +1,21 @@
+/* Joining a session's meeting: the URL checked (https only), the mentor's name added for
+ * Jitsi, and the browser started. Shared by the room and `dheya-meet join`. */
+#ifndef TUI_JOIN_H
+#define TUI_JOIN_H
+
+#include <stddef.h>
+
+#include "net/meeting.h"
+
+enum join_outcome {
+    JOIN_OPENED,   /* a browser was started with *url */
+    JOIN_SHOW_URL, /* no browser here (SSH, no display) or none could start: show *url */
+    JOIN_REFUSED,  /* no meeting to join (cancelled, no URL yet, a URL we will not open) */
+};
+
+/* *url receives the URL to open or show (caller frees with g_free; NULL when refused); msg
+ * says what happened, for a person. */
+enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
+                            char *msg, size_t msglen);
+
+#endif
