@@ -1,7 +1,6 @@
 #!/bin/sh
-# make demo: dheya-server with demo data on a free loopback port, dheya-meet's session list
-# as the demo mentor, and the server stopped (its temporary database removed) on the way out.
-# When the interactive screens land, this opens them instead of printing the list.
+# make demo: dheya-server with demo data on a free loopback port, dheya-meet's interactive
+# screens as the demo mentor, and the server stopped (its temporary database removed) on the way out.
 set -eu
 build=${BUILD:-build}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dheya-demo.XXXXXX")
@@ -31,21 +30,11 @@ done
 [ -n "$token" ] || { echo "demo: no demo token printed" >&2; exit 1; }
 
 export DHEYA_API_URL="$url" DHEYA_TOKEN="$token"
-meet="$build/dheya-meet"
+# The demo's drafts, join times and outbox live with its database, not in the user's state.
+export XDG_STATE_HOME="$dir/state"
 echo
-"$meet" list
-cat <<MSG
-
-dheya-server is running at $url with demo data; you are the demo mentor.
-The interactive screens of dheya-meet are not built yet; in another terminal, try:
-
-  export DHEYA_API_URL=$url DHEYA_TOKEN=$token
-  $meet list
-  $meet show ID        # one session
-  $meet join ID        # opens the meeting (or prints it over SSH)
-  $meet complete ID
-  $meet feedback ID --rating 5 --comment "Great session"
-
-Press Ctrl-C to stop the server.
-MSG
-wait "$server"
+echo "dheya-server is running at $url with demo data; you are the demo mentor."
+echo "Opening dheya-meet; q quits it and stops the server."
+status=0
+"$build/dheya-meet" || status=$?
+exit "$status"

@@ -91,7 +91,7 @@ static void layout(struct screen *scr, int top, int lines, int cols)
     f->top = top, f->lines = lines, f->cols = cols;
     widget_place(stars_widget(f->stars), top + 3, 4, 1, cols - 8);
     /* The comment box: a frame around the text area, to the last row but one. */
-    int h = lines - 8;
+    int h = lines - 9;
     widget_place(textarea_widget(f->comment), top + 7, 4, h < 1 ? 1 : h, cols - 8);
     f->dirty = true;
 }

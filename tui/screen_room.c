@@ -45,10 +45,10 @@ static const struct keydef keys[] = {
 };
 
 static const char *const tips[] = {
-    "Headphones stop echo; mute when you are not speaking.",
-    "Face a window or a lamp, camera at eye level.",
-    "Close apps that use the camera or the network.",
-    "Note follow-ups as you go: they make good feedback.",
+    "Use headphones; mute when not speaking.",
+    "Face a light, camera at eye level.",
+    "Close apps that use the camera or network.",
+    "Note follow-ups as you go, for feedback.",
 };
 
 struct room {

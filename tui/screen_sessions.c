@@ -95,12 +95,8 @@ static void layout(struct screen *scr, int top, int lines, int cols)
 /* Column widths for the terminal's width: when, countdown, mentee, package, #, status. */
 static void columns(int cols, int w[6])
 {
-    w[0] = 16, w[1] = 20, w[4] = 3, w[5] = 10;
+    w[0] = 16, w[1] = cols >= 100 ? 22 : 18, w[4] = 2, w[5] = 9;
     int rest = cols - 2 - (w[0] + w[1] + w[4] + w[5]) - 2 * 5;
-    if (rest < 20) {
-        w[1] = 14;
-        rest += 6;
-    }
     w[2] = rest * 11 / 20;
     w[3] = rest - w[2];
 }
