@@ -19,7 +19,7 @@ struct keydef {
     bool in_bar;                /* shown in the function-key bar */
 };
 
-/* The action bound to k in the table, or -1. */
+/* The action of the first entry whose keys hold key_id(k), or -1. */
 int keys_match(const struct keydef *defs, size_t n, struct key k);
 
 #endif
