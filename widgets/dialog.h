@@ -1,7 +1,11 @@
 /* A modal box centred in its rectangle: a title, a wrapped message, and buttons. Keys:
- * Left/Right/Tab move between buttons, Enter chooses the focused one (WIDGET_ACTIVATE), a
- * button's first letter (case-insensitive, e.g. y / n) chooses it directly, Esc cancels
- * (WIDGET_CANCEL). Every other key is HANDLED and ignored, so a dialog is modal. */
+ * Left/Right and Tab/Shift-Tab move between buttons (round), Enter chooses the focused one
+ * (WIDGET_ACTIVATE), a button's first letter (case-insensitive, e.g. y / n) chooses it
+ * directly, Esc cancels (WIDGET_CANCEL). Every other key is HANDLED and ignored, so a
+ * dialog is modal, except KEY_RESIZE (IGNORED: the screen's to handle). It draws only its
+ * box (THEME_DIALOG inside, THEME_BORDER around, the focused button in
+ * THEME_BUTTON_FOCUS), so the screen behind stays visible around it; in a rectangle too
+ * small for the box it draws the buttons alone. */
 #ifndef WIDGETS_DIALOG_H
 #define WIDGETS_DIALOG_H
 

@@ -1,6 +1,8 @@
 /* The help overlay: a bordered box, centred in its rectangle, listing every key of a screen's
- * table with its sentence, plus the keys that work everywhere. Any key closes it
- * (WIDGET_CANCEL), except Up/Down/PageUp/PageDown which scroll it when it does not fit. */
+ * table ("name  help", in table order; the label when help is NULL), so the table should
+ * hold the keys that work everywhere too (?, q). Any key closes it (HANDLED |
+ * WIDGET_CANCEL), except Up/Down (k/j) and PageUp/PageDown, which scroll it when it does
+ * not fit, and KEY_RESIZE, which is IGNORED. It draws only its box. */
 #ifndef WIDGETS_HELP_H
 #define WIDGETS_HELP_H
 

@@ -1,6 +1,7 @@
 /* The function-key bar on the bottom line (htop's FunctionBar): "Enter Join  Space Tick
- * s Sidebar …", each key in THEME_KEY and its label in THEME_KEY_LABEL, from a key table;
- * entries that do not fit are left out whole, never cut. */
+ * s Sidebar …", the in_bar entries of a key table in order, each key in THEME_KEY and its
+ * label in THEME_KEY_LABEL (the rest of the line too); an entry that does not fit is left
+ * out whole, never cut, and a later shorter one may take its place. */
 #ifndef WIDGETS_KEYBAR_H
 #define WIDGETS_KEYBAR_H
 

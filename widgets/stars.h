@@ -1,6 +1,8 @@
-/* A star rating from 0 (none yet) to max. Keys: 1..max set it, Left/Right (and h/l) move it
- * by one within 1..max. Draws "★ ★ ★ ☆ ☆  3/5 Good" (THEME_STAR_ON / THEME_STAR_OFF), with
- * "not rated yet" at 0. */
+/* A star rating from 0 (none yet) to max (1..9: one digit key each). Keys: 1..max set it,
+ * Left/Right (and h/l) move it by one within 1..max (Right from 0 gives 1; Left never goes
+ * back to 0); these keys are HANDLED, plus CHANGED when the value changed; others IGNORED.
+ * Draws "[★ ★ ★ ☆ ☆]  3/5 Good" (THEME_STAR_ON / THEME_STAR_OFF), the brackets in
+ * THEME_SELECTED while focused (blank otherwise), "not rated yet — press 1-5" at 0. */
 #ifndef WIDGETS_STARS_H
 #define WIDGETS_STARS_H
 
