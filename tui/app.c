@@ -369,6 +369,8 @@ static void on_key(void *ud, struct key k)
 
 static void on_resize(void *ud)
 {
+    /* The terminal may have reflowed or kept old cells: repaint all of it. */
+    clearok(curscr, TRUE);
     app_redraw(ud);
 }
 
