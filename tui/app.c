@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "themes/theme.h"
+#include "tui/crash.h"
 #include "tui/loop.h"
 #include "tui/outbox.h"
 #include "tui/screens.h"
@@ -454,6 +455,7 @@ static void terminal_start(void)
     curs_set(0);
     theme_apply();
     wbkgdset(stdscr, ' ' | theme_attr(THEME_NORMAL));
+    crash_install();
 }
 
 int app_run(const struct config *cfg, struct http_engine *engine, struct api *api,
@@ -482,6 +484,7 @@ int app_run(const struct config *cfg, struct http_engine *engine, struct api *ap
     widget_destroy(a.overlay);
     widget_destroy(a.keybar ? keybar_widget(a.keybar) : NULL);
     loop_free(a.loop);
+    crash_uninstall();
     endwin();
     /* The engine drops calls still running without answering them. */
     while (a.calls) {
