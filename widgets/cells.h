@@ -16,6 +16,9 @@ int cells_of(unsigned cp);
  * sequences cut short by len are invalid. */
 size_t cells_decode(const char *s, size_t len, unsigned *cp);
 
+/* Writes cp as UTF-8 into out (room for 4 bytes); returns the bytes written. */
+size_t cells_encode(unsigned cp, char *out);
+
 /* Cells the first len bytes of s take on one line (newlines count as nothing). */
 size_t cells_width_n(const char *s, size_t len);
 size_t cells_width(const char *s);

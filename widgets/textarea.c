@@ -43,28 +43,6 @@ static bool textarea_accepts(unsigned cp)
     return cp <= 0x10FFFF;
 }
 
-static size_t encode(unsigned c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    } else if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    } else if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 static bool reserve(struct textarea *t, size_t more)
 {
     if (t->len + more + 1 <= t->cap)
@@ -242,7 +220,7 @@ static bool insert(struct textarea *t, unsigned cp)
     if (t->chars >= t->max_chars || !reserve(t, 4))
         return false;
     char enc[4];
-    size_t n = encode(cp, enc);
+    size_t n = cells_encode(cp, enc);
     memmove(t->buf + t->cursor + n, t->buf + t->cursor, t->len - t->cursor + 1);
     memcpy(t->buf + t->cursor, enc, n);
     t->len += n, t->cursor += n, t->chars++;
