@@ -43,8 +43,12 @@ void draw_blank(WINDOW *win, int y, int x, int cells, attr_t attr)
 {
     if (cells <= 0)
         return;
+    /* A cchar_t holds any colour pair; a chtype only the first 256. */
+    static const wchar_t space[] = L" ";
+    cchar_t c;
+    setcchar(&c, space, attr & ~A_COLOR, (short)PAIR_NUMBER(attr), NULL);
     wattrset(win, (int)attr);
-    mvwhline(win, y, x, ' ' | (chtype)attr, cells);
+    mvwhline_set(win, y, x, &c, cells);
 }
 
 cchar_t draw_line_char(const cchar_t *wacs, attr_t attr)
