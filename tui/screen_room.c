@@ -39,6 +39,7 @@ static const struct keydef keys[] = {
     {ACT_END, {'e'}, "e", "End", "End the session (asks first); it is marked COMPLETED", true},
     {ACT_FEEDBACK, {'f'}, "f", "Feedback", "Rate the session and leave a comment", true},
     {ACT_COPY, {'c'}, "c", "Copy URL", "Copy the meeting URL to the local clipboard (OSC 52)", false},
+    {ACT_TICK, {0}, "PgUp/PgDn", "Scroll", "Scroll the sidebar when the notes are long", false},
     {ACT_REFRESH, {KEYCODE(KEY_F(5)), CTRL('r')}, "F5", "Refresh", "Load the session again now", false},
     {SCREEN_ACT_HELP, {'?', KEYCODE(KEY_F(1))}, "?", "Help", "Show the keys", true},
     {SCREEN_ACT_BACK, {'q', 27}, "q", "Back", "Back to the sessions (asks while the meeting runs)", true},
@@ -510,6 +511,10 @@ static void on_action(struct screen *scr, int action)
 static bool on_key(struct screen *scr, struct key k)
 {
     struct room *r = (struct room *)scr;
+    /* Page keys scroll the sidebar (long notes); the rest go to the checklist. */
+    if (k.is_code && (k.value == KEY_PPAGE || k.value == KEY_NPAGE))
+        return r->sidebar_shown &&
+               (widget_on_key(sidebar_widget(r->sidebar), k) & WIDGET_HANDLED);
     return widget_on_key(checklist_widget(r->checklist), k) & WIDGET_HANDLED;
 }
 
