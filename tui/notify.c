@@ -1,0 +1,365 @@
+#include "tui/notify.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <libnotify/notify.h>
+
+#include "tui/sanitize.h"
+
+/* Requests waiting for the thread beyond this are dropped: the service is not keeping up,
+ * and a reminder shown minutes late is worse than none. */
+#define MAX_BACKLOG 16
+/* Notifications with a Join action kept alive (their action needs the object) until the
+ * service says they closed; the oldest goes beyond this. */
+#define MAX_LIVE 32
+/* A call to the service that has not returned after this is reported as unavailable. */
+#define STUCK_US (3 * G_USEC_PER_SEC)
+
+enum req_kind { REQ_SHOW, REQ_STOP };
+struct request {
+    enum req_kind kind;
+    char *summary, *body, *join_id;
+};
+
+enum ev_kind { EV_JOIN, EV_UNAVAILABLE, EV_SHOWN };
+struct event {
+    enum ev_kind kind;
+    char *text;
+};
+
+/* What the UI thread and the notification thread share; freed by whichever lets go last,
+ * since a thread stuck on D-Bus may outlive notify_stop. */
+struct shared {
+    gint refs;
+    GAsyncQueue *requests, *events;
+    GMainContext *ctx;
+    int pipe[2]; /* the thread writes a byte per event; the UI's loop watches [0] */
+    gint pending;         /* requests queued and not yet done */
+    gint64 busy_since;    /* monotonic µs when the current D-Bus call began; 0 when idle */
+    char *app_name;
+    GMutex lock;
+    GCond cond;
+    bool ended;
+};
+
+static void request_free(struct request *rq)
+{
+    g_free(rq->summary);
+    g_free(rq->body);
+    g_free(rq->join_id);
+    g_free(rq);
+}
+
+static void event_free(struct event *ev)
+{
+    g_free(ev->text);
+    g_free(ev);
+}
+
+static void shared_unref(struct shared *sh)
+{
+    if (!g_atomic_int_dec_and_test(&sh->refs))
+        return;
+    g_async_queue_unref(sh->requests);
+    g_async_queue_unref(sh->events);
+    g_main_context_unref(sh->ctx);
+    close(sh->pipe[0]);
+    close(sh->pipe[1]);
+    g_mutex_clear(&sh->lock);
+    g_cond_clear(&sh->cond);
+    g_free(sh->app_name);
+    g_free(sh);
+}
+
+/* ---- the notification thread ---- */
+
+struct worker {
+    struct shared *sh;
+    bool have_caps, actions;
+    GQueue live; /* NotifyNotification with a Join action, oldest first */
+};
+
+static void post(struct shared *sh, enum ev_kind kind, const char *text)
+{
+    struct event *ev = g_new0(struct event, 1);
+    ev->kind = kind;
+    ev->text = g_strdup(text);
+    g_async_queue_push(sh->events, ev);
+    if (write(sh->pipe[1], "", 1) < 0) {
+        /* A full pipe already holds a wake-up for the events queued. */
+    }
+}
+
+static void busy(struct shared *sh, bool on)
+{
+    gint64 v = on ? g_get_monotonic_time() : 0;
+    __atomic_store_n(&sh->busy_since, v, __ATOMIC_SEQ_CST);
+}
+
+static void on_join(NotifyNotification *n, char *action, gpointer ud)
+{
+    const char *id = g_object_get_data(G_OBJECT(n), "dheya-session");
+    if (id)
+        post(ud, EV_JOIN, id);
+}
+
+static void on_closed(NotifyNotification *n, gpointer ud)
+{
+    struct worker *w = ud;
+    if (g_queue_remove(&w->live, n)) {
+        g_signal_handlers_disconnect_by_data(n, w);
+        g_object_unref(n);
+    }
+}
+
+static void forget_live(struct worker *w, NotifyNotification *n)
+{
+    g_signal_handlers_disconnect_by_data(n, w);
+    g_object_unref(n);
+}
+
+/* The service's capabilities, asked once (and again after a failure). */
+static bool check_caps(struct worker *w)
+{
+    if (w->have_caps)
+        return true;
+    busy(w->sh, true);
+    GList *caps = notify_get_server_caps();
+    busy(w->sh, false);
+    if (caps == NULL) {
+        post(w->sh, EV_UNAVAILABLE, "no notification service answers on the D-Bus session "
+             "bus");
+        return false;
+    }
+    w->actions = g_list_find_custom(caps, "actions", (GCompareFunc)strcmp) != NULL;
+    g_list_free_full(caps, g_free);
+    w->have_caps = true;
+    return true;
+}
+
+static void show(struct worker *w, const struct request *rq)
+{
+    if (!check_caps(w))
+        return;
+    NotifyNotification *n = notify_notification_new(rq->summary, rq->body, NULL);
+    bool with_action = rq->join_id && w->actions;
+    if (with_action) {
+        g_object_set_data_full(G_OBJECT(n), "dheya-session", g_strdup(rq->join_id), g_free);
+        notify_notification_add_action(n, "join", "Join", on_join, w->sh, NULL);
+    }
+    GError *err = NULL;
+    busy(w->sh, true);
+    gboolean ok = notify_notification_show(n, &err);
+    busy(w->sh, false);
+    if (!ok) {
+        char *why = g_strdup_printf("the notification service failed: %s",
+                                    err ? err->message : "no reason given");
+        post(w->sh, EV_UNAVAILABLE, why);
+        g_free(why);
+        g_clear_error(&err);
+        g_object_unref(n);
+        w->have_caps = false;
+        return;
+    }
+    post(w->sh, EV_SHOWN, NULL);
+    if (!with_action) {
+        g_object_unref(n);
+        return;
+    }
+    g_signal_connect(n, "closed", G_CALLBACK(on_closed), w);
+    g_queue_push_tail(&w->live, n);
+    if (w->live.length > MAX_LIVE)
+        forget_live(w, g_queue_pop_head(&w->live));
+}
+
+static gpointer thread_main(gpointer data)
+{
+    struct worker w = {.sh = data};
+    struct shared *sh = w.sh;
+    g_queue_init(&w.live);
+    g_main_context_push_thread_default(sh->ctx);
+    bool inited = notify_init(sh->app_name);
+    if (!inited)
+        post(sh, EV_UNAVAILABLE, "libnotify cannot start");
+    for (bool stop = false; !stop;) {
+        struct request *rq;
+        while ((rq = g_async_queue_try_pop(sh->requests))) {
+            if (rq->kind == REQ_STOP)
+                stop = true;
+            else if (!stop && inited)
+                show(&w, rq);
+            request_free(rq);
+            g_atomic_int_add(&sh->pending, -1);
+        }
+        if (!stop)
+            g_main_context_iteration(sh->ctx, TRUE);
+    }
+    while (w.live.length)
+        forget_live(&w, g_queue_pop_head(&w.live));
+    if (inited)
+        notify_uninit();
+    /* Sources libnotify left behind (its proxy's signal subscriptions) run down here. */
+    while (g_main_context_iteration(sh->ctx, FALSE))
+        ;
+    g_main_context_pop_thread_default(sh->ctx);
+    g_mutex_lock(&sh->lock);
+    sh->ended = true;
+    g_cond_signal(&sh->cond);
+    g_mutex_unlock(&sh->lock);
+    shared_unref(sh);
+    return NULL;
+}
+
+/* ---- the UI side ---- */
+
+static struct {
+    struct shared *sh;
+    GThread *thread;
+    struct notify_hooks hooks;
+    void *ud;
+    bool said_unavailable;
+} ui;
+
+bool notify_start(const char *app_name, const struct notify_hooks *hooks, void *ud)
+{
+    if (ui.sh)
+        return true;
+    struct shared *sh = g_new0(struct shared, 1);
+    if (pipe2(sh->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        g_free(sh);
+        return false;
+    }
+    sh->refs = 2; /* the UI and the thread */
+    sh->requests = g_async_queue_new();
+    sh->events = g_async_queue_new();
+    sh->ctx = g_main_context_new();
+    sh->app_name = g_strdup(app_name);
+    g_mutex_init(&sh->lock);
+    g_cond_init(&sh->cond);
+    /* Signals stay with the UI thread's loop: the thread (and the GDBus thread it starts)
+     * inherit a mask that blocks them all. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    GThread *t = g_thread_try_new("notify", thread_main, sh, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (t == NULL) {
+        sh->refs = 1;
+        shared_unref(sh);
+        return false;
+    }
+    ui.sh = sh;
+    ui.thread = t;
+    ui.hooks = *hooks;
+    ui.ud = ud;
+    ui.said_unavailable = false;
+    return true;
+}
+
+static void push(struct request *rq)
+{
+    g_atomic_int_add(&ui.sh->pending, 1);
+    g_async_queue_push(ui.sh->requests, rq);
+    g_main_context_wakeup(ui.sh->ctx);
+}
+
+void notify_stop(void)
+{
+    struct shared *sh = ui.sh;
+    if (sh == NULL)
+        return;
+    struct request *rq = g_new0(struct request, 1);
+    rq->kind = REQ_STOP;
+    push(rq);
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC / 5;
+    g_mutex_lock(&sh->lock);
+    while (!sh->ended && g_cond_wait_until(&sh->cond, &sh->lock, deadline))
+        ;
+    bool ended = sh->ended;
+    g_mutex_unlock(&sh->lock);
+    if (ended)
+        g_thread_join(ui.thread);
+    else
+        g_thread_unref(ui.thread); /* stuck on D-Bus: it ends with the process */
+    struct event *ev;
+    while ((ev = g_async_queue_try_pop(sh->events)))
+        event_free(ev);
+    shared_unref(sh);
+    ui.sh = NULL;
+    ui.thread = NULL;
+}
+
+int notify_fd(void)
+{
+    return ui.sh ? ui.sh->pipe[0] : -1;
+}
+
+static void unavailable(const char *why)
+{
+    if (ui.said_unavailable)
+        return;
+    ui.said_unavailable = true;
+    if (ui.hooks.unavailable)
+        ui.hooks.unavailable(ui.ud, why);
+}
+
+void notify_dispatch(void)
+{
+    if (ui.sh == NULL)
+        return;
+    char buf[64];
+    while (read(ui.sh->pipe[0], buf, sizeof buf) > 0)
+        ;
+    struct event *ev;
+    while (ui.sh && (ev = g_async_queue_try_pop(ui.sh->events))) {
+        switch (ev->kind) {
+        case EV_JOIN:
+            if (ui.hooks.join)
+                ui.hooks.join(ui.ud, ev->text);
+            break;
+        case EV_UNAVAILABLE:
+            unavailable(ev->text);
+            break;
+        case EV_SHOWN:
+            ui.said_unavailable = false;
+            break;
+        }
+        event_free(ev);
+    }
+}
+
+void notify_check(void)
+{
+    if (ui.sh == NULL)
+        return;
+    gint64 since = __atomic_load_n(&ui.sh->busy_since, __ATOMIC_SEQ_CST);
+    if (since && g_get_monotonic_time() - since > STUCK_US)
+        unavailable("the notification service does not answer");
+}
+
+char *notify_body_markup(const char *body)
+{
+    char *clean = sanitize(body, SANITIZE_MULTILINE);
+    char *markup = g_markup_escape_text(clean ? clean : "", -1);
+    free(clean);
+    return markup;
+}
+
+void notify_send(const char *summary, const char *body, const char *join_id)
+{
+    if (ui.sh == NULL || g_atomic_int_get(&ui.sh->pending) >= MAX_BACKLOG)
+        return;
+    struct request *rq = g_new0(struct request, 1);
+    char *s = sanitize(summary, SANITIZE_LINE);
+    rq->kind = REQ_SHOW;
+    rq->summary = g_strdup(s ? s : "");
+    free(s);
+    rq->body = notify_body_markup(body);
+    rq->join_id = g_strdup(join_id);
+    push(rq);
+}
