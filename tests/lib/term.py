@@ -6,14 +6,15 @@ Every byte the program writes to the terminal is recorded: each run starts pause
 waits on a FIFO), the recording (`pipe-pane`) is opened, and only then is the program let go.
 The program's exit status, its stderr and the terminal modes (`stty -g`) before and after it
 are kept in files, and after it exits the shell prints AFTER_EXIT, so a test can see that the
-terminal was given back. The pane stays (remain-on-exit) so its last screen can be read.
+terminal was given back, and waits, so that the screen stays as the program left it.
 
     with Term(width=80, height=24, term="xterm-256color") as t:
-        t.run(CLIENT_BIN, env={...})
+        t.run([CLIENT_BIN], env={...})
         t.wait_for("Sessions")
         t.send_keys("q")
         eq(t.wait_exit(), 0)
 """
+import atexit
 import os
 import re
 import shlex
@@ -21,7 +22,7 @@ import signal
 import subprocess
 import time
 
-from harness import Scratch, wait_for
+from harness import SANITIZER_REPORT, Scratch, wait_for
 
 AFTER_EXIT = "[[after-exit]]"
 
@@ -31,6 +32,7 @@ class Term:
     manager (or call close()) so that the server is killed whatever happens."""
 
     _serial = 0
+    _open = []
 
     def __init__(self, width=80, height=24, term="xterm-256color", scratch=None):
         Term._serial += 1
@@ -46,6 +48,7 @@ class Term:
                          "TMUX_TMPDIR": self.dir, "HOME": self.dir}
         self.runs = 0
         self.started = False
+        Term._open.append(self)
 
     # ---- tmux itself ----
 
@@ -63,12 +66,17 @@ class Term:
     def run(self, argv, env=None, cwd=None):
         """Starts argv (a list) in the window with exactly env (plus TERM), the previous run
         having ended. Returns once the program is running and being recorded."""
-        if self.started and not self.dead():
+        if self.started and self.exited() is None:
             raise AssertionError("the previous program is still running")
         self.runs += 1
+        self.program = os.path.realpath(argv[0])
         go = self._file("go")
         os.mkfifo(go)
-        env_args = " ".join(shlex.quote(f"{k}={v}") for k, v in (env or {}).items())
+        env = dict(env or {})
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # make SANITIZE=1 check
+            if k in os.environ and k not in env:
+                env[k] = os.environ[k]
+        env_args = " ".join(shlex.quote(f"{k}={v}") for k, v in env.items())
         q = shlex.quote
         script = self._file("sh")
         with open(script, "w") as f:
@@ -81,7 +89,10 @@ class Term:
                 "stty -g > " + q(self._file("stty-after")) + "\n"
                 "printf '%s\\n' " + q(AFTER_EXIT) + "\n"
                 "echo $st > " + q(self._file("exit.tmp")) + " && mv " +
-                q(self._file("exit.tmp")) + " " + q(self._file("exit")) + "\n")
+                q(self._file("exit.tmp")) + " " + q(self._file("exit")) + "\n"
+                # The pane stays as the program left it (a dead pane would scroll it up
+                # for its "Pane is dead" line) until the next run or close().
+                "exec sleep 86400\n")
         command = "cd " + q(cwd or self.dir) + " && exec /bin/sh " + q(script)
         if not self.started:
             # Options first, so that the pane is created with them (TERM comes from
@@ -105,10 +116,11 @@ class Term:
         fd = wait_for(lambda: _open_writer(go), 10, "the run script to wait for its go")
         os.write(fd, b"go\n")
         os.close(fd)
-        self._pid = None
 
     def close(self):
         """Kills the program (if it still runs) and the tmux server."""
+        if self in Term._open:
+            Term._open.remove(self)
         if not self.started:
             return
         pid = self._child()
@@ -157,6 +169,16 @@ class Term:
                 from None
         return last[0]
 
+    def never(self, pattern, during):
+        """Watches the screen for `during` seconds and fails the moment it shows pattern (a
+        regex or a string): for what must not appear at the program's next ticks."""
+        deadline = time.monotonic() + during
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if (pattern.search(s) if isinstance(pattern, re.Pattern) else pattern in s):
+                raise AssertionError(f"{getattr(pattern, 'pattern', pattern)!r} appeared:\n{s}")
+            time.sleep(0.05)
+
     def wait_gone(self, text, timeout=10.0):
         """Waits until text is no longer on the screen."""
         return self.wait_for(lambda s: text not in s, timeout)
@@ -166,6 +188,9 @@ class Term:
         literal, the text itself (UTF-8 included)."""
         if literal:
             for text in keys:
+                # tmux reads an argument ending in ";" as the end of a command.
+                if text.endswith(";"):
+                    text = text[:-1] + "\\;"
                 self.tmux("send-keys", "-t", "main", "-l", "--", text)
         else:
             self.tmux("send-keys", "-t", "main", *keys)
@@ -190,18 +215,21 @@ class Term:
 
     # ---- the program ----
 
-    def dead(self):
-        return self.info("#{pane_dead}") == "1"
-
     def _child(self):
-        """The pid of the program (the run script's child), or None."""
+        """The pid of the program (the run script's child running argv[0]), or None."""
         try:
             shell = int(self.info("#{pane_pid}"))
             with open(f"/proc/{shell}/task/{shell}/children") as f:
-                kids = f.read().split()
+                kids = [int(k) for k in f.read().split()]
         except (ValueError, OSError, AssertionError):
             return None
-        return int(kids[0]) if kids else None
+        for kid in kids:
+            try:
+                if os.readlink(f"/proc/{kid}/exe") == self.program:
+                    return kid
+            except OSError:
+                pass
+        return None
 
     def pid(self, timeout=10):
         """The pid of the running program."""
@@ -216,12 +244,15 @@ class Term:
             return None
 
     def wait_exit(self, timeout=10):
-        """Waits for the program to end; returns its exit status (128+N for signal N)."""
+        """Waits for the program to end; returns its exit status (128+N for signal N).
+        A sanitizer report on its stderr is an error."""
         try:
             wait_for(lambda: self.exited() is not None, timeout, "the program to exit")
         except AssertionError as e:
             raise AssertionError(f"{e}; the screen was:\n{self.screen()}{self._stderr_note()}") \
                 from None
+        if SANITIZER_REPORT.search(self.stderr()):
+            raise AssertionError(f"sanitizer report:{self._stderr_note()}")
         return self.exited()
 
     def stderr(self):
@@ -260,6 +291,12 @@ class Term:
         data = wait_for(lambda: marker in read() and read(), timeout,
                         "the end of the terminal recording")
         return data[:data.index(marker)]
+
+
+@atexit.register
+def _close_all():
+    for t in list(Term._open):
+        t.close()
 
 
 def _open_writer(path):
