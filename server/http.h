@@ -1,5 +1,6 @@
-/* The HTTP front end: libmicrohttpd with bounded bodies, connection limits and timeouts.
- * It collects each request whole, hands it to one handler, and sends back a JSON answer. */
+/* The HTTP front end: libmicrohttpd with bounded bodies, connection limits and a bound on
+ * the time a request may take. It collects each request whole, hands it to one handler, and
+ * sends back a JSON answer. */
 #ifndef SERVER_HTTP_H
 #define SERVER_HTTP_H
 
@@ -30,6 +31,11 @@ const char *http_header(const struct http_request *rq, const char *name);
 /* A query-string argument's value (decoded), or NULL. */
 const char *http_query(const struct http_request *rq, const char *name);
 
+/* Copies n bytes of s into out (outlen bytes, NUL-terminated, cut short if too small) with
+ * every byte outside printable ASCII, and the backslash, written as \xHH: client text made
+ * safe for a terminal and for a JSON string. */
+void http_escape(const char *s, size_t n, char *out, size_t outlen);
+
 /* Sets the answer to obj serialized (the reference is stolen). */
 void http_json(struct http_response *rs, int status, json_t *obj);
 /* Sets the answer to {"error": message}. */
@@ -40,7 +46,10 @@ typedef void (*http_handler)(void *ctx, const struct http_request *rq, struct ht
 
 struct http_options {
     const char *listen;       /* HOST:PORT, port 0 picks a free one */
-    unsigned timeout_seconds; /* idle connections are closed after this long */
+    /* A client has this long to send a request whole (headers and body; on a kept-alive
+     * connection, from the end of the previous answer) and again to take its answer. */
+    unsigned timeout_seconds;
+    /* Past either limit the connection waiting longest for its request is closed. */
     unsigned max_connections, max_per_ip;
     bool quiet;               /* no request log on stderr */
 };

@@ -201,30 +201,34 @@ static bool method_is(const struct http_request *rq, const char *want, struct ht
 {
     if (strcmp(rq->method, want) == 0)
         return true;
+    char method[68];
+    http_escape(rq->method, strlen(rq->method), method, sizeof method);
     rs->allow = want;
-    http_error(rs, 405, "%s is not allowed here; use %s", rq->method, want);
+    http_error(rs, 405, "%s is not allowed here; use %s", method, want);
     return false;
 }
 
-void routes_handle(void *ctx, const struct http_request *rq, struct http_response *rs)
-{
-    struct app *app = ctx;
-    const char *path = rq->path;
-    struct db_user me;
+static const char webhook_path[] = "/api/webhooks/meeting";
 
-    if (strcmp(path, "/api/webhooks/meeting") == 0) {
+/* Routes one request; *me is the caller once a token identified them. */
+static void route(struct app *app, const struct http_request *rq, struct http_response *rs,
+                  struct db_user *me)
+{
+    const char *path = rq->path;
+
+    if (strcmp(path, webhook_path) == 0) {
         if (method_is(rq, "POST", rs))
             webhook_handle(app, rq, rs);
         return;
     }
     if (strcmp(path, "/api/sessions") == 0) {
-        if (method_is(rq, "GET", rs) && authenticate(app, rq, rs, &me))
-            get_sessions(app, rq, rs, &me);
+        if (method_is(rq, "GET", rs) && authenticate(app, rq, rs, me))
+            get_sessions(app, rq, rs, me);
         return;
     }
     if (strcmp(path, "/api/bookings") == 0) {
-        if (method_is(rq, "POST", rs) && authenticate(app, rq, rs, &me))
-            post_booking(app, rq, rs, &me);
+        if (method_is(rq, "POST", rs) && authenticate(app, rq, rs, me))
+            post_booking(app, rq, rs, me);
         return;
     }
     static const char prefix[] = "/api/sessions/";
@@ -245,16 +249,46 @@ void routes_handle(void *ctx, const struct http_request *rq, struct http_respons
             memcpy(idbuf, id, idlen);
             idbuf[idlen] = '\0';
             const char *method = strcmp(action, "meeting") == 0 ? "GET" : "POST";
-            if (!method_is(rq, method, rs) || !authenticate(app, rq, rs, &me))
+            if (!method_is(rq, method, rs) || !authenticate(app, rq, rs, me))
                 return;
             if (action[0] == 'm')
-                get_meeting(app, idbuf, rs, &me);
+                get_meeting(app, idbuf, rs, me);
             else if (action[0] == 'c')
-                post_complete(app, idbuf, rs, &me);
+                post_complete(app, idbuf, rs, me);
             else
-                post_feedback(app, rq, idbuf, rs, &me);
+                post_feedback(app, rq, idbuf, rs, me);
             return;
         }
     }
-    http_error(rs, 404, "no route %s %.200s", rq->method, path);
+    char method[68], where[256];
+    http_escape(rq->method, strlen(rq->method), method, sizeof method);
+    http_escape(path, strlen(path), where, sizeof where);
+    http_error(rs, 404, "no route %s %s", method, where);
+}
+
+/* A request no token identified (none, a bad one, no such route) counts against the client's
+ * address, which no per-user limit sees; over the limit its answer is 429. Webhooks have
+ * their own limit per sender. */
+static void limit_address(struct app *app, const struct http_request *rq,
+                          struct http_response *rs)
+{
+    char key[80];
+    unsigned retry = 0;
+    snprintf(key, sizeof key, "addr:%s", rq->client);
+    if (ratelimit_take(app->limit, key, &retry))
+        return;
+    rs->allow = NULL;
+    rs->retry_after = retry;
+    http_error(rs, 429, "too many requests without a valid token; retry in %u s", retry);
+}
+
+void routes_handle(void *ctx, const struct http_request *rq, struct http_response *rs)
+{
+    struct app *app = ctx;
+    struct db_user me = {.id = ""};
+    route(app, rq, rs, &me);
+    bool webhook = strcmp(rq->path, webhook_path) == 0 &&
+                   strcmp(rq->method, "POST") == 0;
+    if (me.id[0] == '\0' && !webhook)
+        limit_address(app, rq, rs);
 }

@@ -38,7 +38,10 @@ def bad_usage_exits_2_with_a_reason():
                        (["user", "add", "--name", "X", "--role", "mentor"], "email"),
                        (["user", "add", "--name", "X", "--email", "x@y", "--role", "admin"],
                         "role"),
-                       (["user", "remove"], "add"), (["package", "add"], "name")):
+                       (["user", "remove"], "add"), (["package", "add"], "name"),
+                       (["user", "add", "--name", "X", "--email", "x@y", "--role", "user",
+                         "--listen", "127.0.0.1:0"], "--listen"),
+                       (["--name", "X"], "--name")):
         r = server(*args, "--db", tmp.file("usage.db")) if args[0] in ("user", "package") \
             else server(*args)
         eq(r.returncode, 2, " ".join(args))
@@ -66,6 +69,84 @@ def admin_commands_print_one_json_line():
         eq(c.execute("PRAGMA journal_mode").fetchone()[0], "wal")
         stored = c.execute("SELECT token_hash FROM users").fetchone()[0]
         check(stored != u["token"], "tokens are stored hashed")
+
+
+@test
+def common_options_go_before_or_after_the_command():
+    db = tmp.file("order.db")
+    first = server("--db", db, "user", "add", "--name", "Before", "--email", "b@example.com",
+                   "--role", "mentor")
+    eq(first.returncode, 0, first.stderr)
+    again = server("user", "add", "--name", "After", "--email", "b@example.com", "--db", db,
+                   "--role", "user")
+    eq(again.returncode, 1, "the same database, whichever side --db stands")
+    check("already exists" in again.stderr, again.stderr)
+    r = server("--db", db, "package", "add", "--name", "Mastery")
+    eq(r.returncode, 0, r.stderr)
+    with sqlite3.connect(db) as c:
+        eq(c.execute("SELECT count(*) FROM packages").fetchone()[0], 1)
+
+
+@test
+def commands_have_their_own_help():
+    for args, words in ((["user", "add", "--help"], ("user add", "--email", "--role")),
+                        (["--help", "user", "add"], ("user add", "--email")),
+                        (["package", "add", "--help"], ("package add", "--name"))):
+        r = server(*args)
+        eq(r.returncode, 0, f"{args}: {r.stderr}")
+        check(r.stdout.startswith("usage: dheya-server " + words[0]), r.stdout)
+        check(all(w in r.stdout for w in words), r.stdout)
+        eq(r.stderr, "")
+
+
+@test
+def without_db_the_database_used_is_said():
+    cwd = tmp.file("no-db")
+    os.mkdir(cwd)
+    where = os.path.join(os.path.realpath(cwd), "dheya.db")
+    r = subprocess.run([SERVER_BIN, "user", "add", "--name", "N", "--email", "n@example.com",
+                        "--role", "user"], cwd=cwd, capture_output=True, text=True, timeout=10)
+    eq(r.returncode, 0, r.stderr)
+    check(where in r.stderr, r.stderr)
+    check(os.path.exists(where))
+    srv = subprocess.Popen([SERVER_BIN, "--listen", "127.0.0.1:0"], cwd=cwd,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        check(srv.stdout.readline().startswith("listening on "))
+    finally:
+        srv.terminate()
+        out, err = srv.communicate(timeout=10)
+    eq(srv.returncode, 0, err)
+    check(where in err, err)
+    r = server("user", "add", "--name", "M", "--email", "m@example.com", "--role", "user",
+               "--db", tmp.file("said.db"))
+    eq(r.stderr, "", "quiet when --db is given")
+
+
+@test
+def emails_are_checked_and_compared_whatever_their_case():
+    db = tmp.file("email.db")
+
+    def add(email):
+        return server("user", "add", "--name", "E", "--email", email, "--role", "user",
+                      "--db", db)
+
+    for bad in ("@", "a@", "@b", "a", "a@b@c", "a b@x.org", "a@x y.org", "a\x01@x.org",
+                "a@x\x7f.org", "\u00e4@x.org", "a@x..org", "a@.x.org", "a@x.org.",
+                "a@-x.org", "a@x_y.org", "(a)@x.org", "a" * 65 + "@x.org", "a@" + "x" * 64,
+                " a@x.org", ""):
+        r = add(bad)
+        eq(r.returncode, 2, repr(bad))
+        check("--email" in r.stderr, f"{bad!r}: {r.stderr}")
+    for good in ("a@x", "First.Last+tag@Mail.Example.ORG", "o'neil@x-y.example"):
+        r = add(good)
+        eq(r.returncode, 0, f"{good!r}: {r.stderr}")
+    r = add("A@X")
+    eq(r.returncode, 1, "a@x and A@X are the same user")
+    check("already exists" in r.stderr and "case" in r.stderr, r.stderr)
+    with sqlite3.connect(db) as c:
+        stored = sorted(e for (e,) in c.execute("SELECT email FROM users"))
+    eq(stored, ["a@x", "first.last+tag@mail.example.org", "o'neil@x-y.example"])
 
 
 @test
