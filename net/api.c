@@ -9,16 +9,20 @@
 
 #include "net/timestamp.h"
 
-struct api {
-    struct http_engine *engine;
-    char *base, *token;
-};
-
-/* One call in flight: what to decode, and whom to tell. */
+/* One call in flight: what to decode, and whom to tell (nobody once cancelled). */
 struct pending {
+    struct api *api;
     enum api_kind kind;
     api_done_fn done;
     void *ud;
+    bool cancelled;
+    struct pending *prev, *next;
+};
+
+struct api {
+    struct http_engine *engine;
+    char *base, *token;
+    struct pending *pending; /* calls in flight, so that they can be cancelled and freed */
 };
 
 struct api *api_new(struct http_engine *engine, const char *base_url, const char *token)
@@ -39,6 +43,11 @@ void api_free(struct api *api)
 {
     if (api == NULL)
         return;
+    while (api->pending) {
+        struct pending *p = api->pending;
+        api->pending = p->next;
+        free(p);
+    }
     g_free(api->base);
     if (api->token)
         memset(api->token, 0, strlen(api->token));
@@ -123,11 +132,34 @@ static void decode(struct api_result *res, const char *body, size_t len)
     json_decref(root);
 }
 
+static void unlink_pending(struct pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->api->pending = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
+
+void api_cancel(struct api *api, void *ud)
+{
+    for (struct pending *p = api->pending; p; p = p->next)
+        if (p->ud == ud)
+            p->cancelled = true;
+}
+
 static void on_http_done(void *ud, const struct http_result *hr)
 {
     struct pending *p = ud;
+    unlink_pending(p);
+    if (p->cancelled) {
+        free(p);
+        return;
+    }
     struct api_result *res = calloc(1, sizeof *res);
     if (res == NULL) {
+        p->done(p->ud, NULL);
         free(p);
         return;
     }
@@ -146,7 +178,7 @@ bool api_start(struct api *api, const struct api_call *call, api_done_fn done, v
     struct pending *p = calloc(1, sizeof *p);
     if (p == NULL)
         return false;
-    *p = (struct pending){call->kind, done, ud};
+    *p = (struct pending){.api = api, .kind = call->kind, .done = done, .ud = ud};
     char *id = call->session_id ? g_uri_escape_string(call->session_id, NULL, FALSE) : NULL;
     char *url = NULL, *body = NULL;
     struct http_request rq = {.method = "POST", .token = api->token, .idempotent = true};
@@ -184,25 +216,16 @@ bool api_start(struct api *api, const struct api_call *call, api_done_fn done, v
     rq.body = body;
     bool ok = url && (body || call->kind != API_FEEDBACK) &&
               http_start(api->engine, &rq, on_http_done, p);
-    if (!ok)
+    if (ok) {
+        p->next = api->pending;
+        if (p->next)
+            p->next->prev = p;
+        api->pending = p;
+    } else {
         free(p);
+    }
     g_free(id);
     g_free(url);
     free(body);
     return ok;
-}
-
-static void keep_result(void *ud, struct api_result *res)
-{
-    *(struct api_result **)ud = res;
-}
-
-struct api_result *api_wait(struct api *api, const struct api_call *call)
-{
-    struct api_result *res = NULL;
-    if (!api_start(api, call, keep_result, &res))
-        return NULL;
-    while (res == NULL && http_engine_pending(api->engine) > 0)
-        http_wait(api->engine);
-    return res;
 }

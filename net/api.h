@@ -1,6 +1,6 @@
 /* The platform's API as the client uses it: list sessions, get a meeting, complete it, send
  * feedback. Calls run on the asynchronous engine of net/http.h and end in a callback with a
- * decoded result; api_wait is the blocking form for the command-line commands. */
+ * decoded result. */
 #ifndef NET_API_H
 #define NET_API_H
 
@@ -38,16 +38,21 @@ struct api;
 /* base_url is the platform's address (e.g. https://dheya.example); token may be NULL.
  * Both are copied. Caller frees with api_free. */
 struct api *api_new(struct http_engine *engine, const char *base_url, const char *token);
+/* Calls still running are abandoned: their callbacks are never called, so the engine must
+ * not be dispatched again afterwards (free it, as cmd_close does). */
 void api_free(struct api *api);
 
 typedef void (*api_done_fn)(void *ud, struct api_result *res);
 
-/* Starts a call; done receives the result and owns it (free with api_result_free).
- * Returns false only when out of memory. */
+/* Starts a call; done receives the result and owns it (free with api_result_free), or NULL
+ * when out of memory. done runs from the engine's dispatch, never from inside api_start.
+ * Returns false only when out of memory, and then done is never called. */
 bool api_start(struct api *api, const struct api_call *call, api_done_fn done, void *ud);
 
-/* Blocking: starts the call and runs the engine until it ends. Caller frees the result. */
-struct api_result *api_wait(struct api *api, const struct api_call *call);
+/* Every call started with this ud ends without its callback: the request runs on in the
+ * engine (the platform may still act on it) and its result is dropped. For a caller that
+ * goes away with a call in flight. */
+void api_cancel(struct api *api, void *ud);
 
 void api_result_free(struct api_result *res);
 

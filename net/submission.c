@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <glib.h>
 #include <jansson.h>
 
 #include "net/timestamp.h"
+
+/* Hex digits of the account fingerprint kept: 128 bits tell accounts apart. */
+#define ACCOUNT_HEX 32
 
 char *submission_encode(const struct submission *s)
 {
@@ -16,10 +20,14 @@ char *submission_encode(const struct submission *s)
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
                           s->kind == API_FEEDBACK ? "feedback" : "complete", "session",
                           s->session_id, "key", s->key, "api", s->api_url, "queuedAt", when);
+    if (j && s->account)
+        json_object_set_new(j, "account", json_string(s->account));
     if (j && s->kind == API_FEEDBACK) {
         json_object_set_new(j, "rating", json_integer(s->rating));
         json_object_set_new(j, "comment", json_string(s->comment ? s->comment : ""));
     }
+    if (j && s->refused)
+        json_object_set_new(j, "refused", json_string(s->refused));
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     return text;
@@ -46,7 +54,9 @@ bool submission_decode(const char *text, size_t len, struct submission *s, char 
     s->session_id = field(j, "session");
     s->key = field(j, "key");
     s->api_url = field(j, "api");
+    s->account = field(j, "account");
     s->comment = field(j, "comment");
+    s->refused = field(j, "refused");
     const char *when = json_string_value(json_object_get(j, "queuedAt"));
     if (when)
         timestamp_parse(when, &s->queued_at);
@@ -70,5 +80,44 @@ void submission_clear(struct submission *s)
     g_free(s->comment);
     g_free(s->key);
     g_free(s->api_url);
+    g_free(s->account);
+    g_free(s->refused);
     memset(s, 0, sizeof *s);
+}
+
+char *submission_account(const char *token)
+{
+    /* The prefix keeps this hash apart from any other use of SHA-256 over the token. */
+    char *salted = g_strconcat("dheya-meet outbox account v1\n", token ? token : "", NULL);
+    char *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, salted, -1);
+    memset(salted, 0, strlen(salted));
+    g_free(salted);
+    if (hex)
+        hex[ACCOUNT_HEX] = '\0';
+    return hex;
+}
+
+char *submission_origin(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *out = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+        size_t n = strlen(path);
+        while (n > 0 && path[n - 1] == '/')
+            path[--n] = '\0';
+        char *s = g_ascii_strdown(scheme, -1), *h = g_ascii_strdown(host, -1);
+        out = g_strdup_printf("%s://%s:%s%s", s, h, port, path);
+        g_free(s);
+        g_free(h);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return out;
 }

@@ -47,10 +47,10 @@ static void standing(const struct meeting *m, time_t now, char *out, size_t outl
         timefmt_relative(now, m->scheduled_at, m->duration, out, outlen);
 }
 
-int cmd_list(struct cmd_context *ctx)
+static int list_sessions(struct cmd_context *ctx)
 {
     struct api_call call = {.kind = API_SESSIONS};
-    struct api_result *res = api_wait(ctx->api, &call);
+    struct api_result *res = cmd_call(ctx, &call);
     if (res == NULL || res->status != NET_OK) {
         int st = cmd_report(res, "cannot list sessions");
         api_result_free(res);
@@ -164,7 +164,7 @@ static void print_meeting(const struct meeting *m)
 static struct api_result *get_meeting(struct cmd_context *ctx, const char *id, int *st)
 {
     struct api_call call = {.kind = API_MEETING, .session_id = id};
-    struct api_result *res = api_wait(ctx->api, &call);
+    struct api_result *res = cmd_call(ctx, &call);
     if (res == NULL || res->status != NET_OK) {
         *st = cmd_report(res, "cannot load the session");
         api_result_free(res);
@@ -174,7 +174,7 @@ static struct api_result *get_meeting(struct cmd_context *ctx, const char *id, i
     return res;
 }
 
-int cmd_show(struct cmd_context *ctx, const char *id)
+static int show(struct cmd_context *ctx, const char *id)
 {
     int st;
     struct api_result *res = get_meeting(ctx, id, &st);
@@ -189,7 +189,7 @@ int cmd_show(struct cmd_context *ctx, const char *id)
     return EXIT_OK;
 }
 
-int cmd_join(struct cmd_context *ctx, const char *id)
+static int join(struct cmd_context *ctx, const char *id)
 {
     int st;
     struct api_result *res = get_meeting(ctx, id, &st);
@@ -235,4 +235,22 @@ int cmd_join(struct cmd_context *ctx, const char *id)
     g_free(url);
     api_result_free(res);
     return st;
+}
+
+int cmd_list(struct cmd_context *ctx)
+{
+    cmd_flush_start(ctx);
+    return cmd_finish(ctx, list_sessions(ctx));
+}
+
+int cmd_show(struct cmd_context *ctx, const char *id)
+{
+    cmd_flush_start(ctx);
+    return cmd_finish(ctx, show(ctx, id));
+}
+
+int cmd_join(struct cmd_context *ctx, const char *id)
+{
+    cmd_flush_start(ctx);
+    return cmd_finish(ctx, join(ctx, id));
 }

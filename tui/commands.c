@@ -1,7 +1,9 @@
 #include "tui/commands.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tui/outbox.h"
@@ -66,14 +68,112 @@ int cmd_open(struct cmd_context *ctx, const struct config *cfg)
         fprintf(stderr, "dheya-meet: cannot set up the HTTP client\n");
         return EXIT_FAIL;
     }
-    outbox_flush(ctx->api, cfg->api_url, stderr, &ctx->flushed);
     return EXIT_OK;
 }
 
 void cmd_close(struct cmd_context *ctx)
 {
+    outbox_flush_cancel(ctx->flush);
+    ctx->flush = NULL;
     api_free(ctx->api);
     http_engine_free(ctx->engine);
     ctx->api = NULL;
     ctx->engine = NULL;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The commands' event loop: runs the engine until *done, or until deadline_ms (monotonic;
+ * -1 for none), or until nothing is left to wait for. */
+static void run_until(struct cmd_context *ctx, const bool *done, long long deadline_ms)
+{
+    struct pollfd fds[64];
+    while (!*done && http_engine_pending(ctx->engine) > 0) {
+        long long left = deadline_ms < 0 ? 1000 : deadline_ms - now_ms();
+        if (left <= 0)
+            return;
+        int n = http_engine_pollfds(ctx->engine, fds, 64);
+        int t = http_engine_timeout(ctx->engine);
+        if (t < 0 || t > left)
+            t = left > 1000 ? 1000 : (int)left;
+        poll(fds, (nfds_t)n, t);
+        http_engine_dispatch(ctx->engine, fds, n);
+    }
+}
+
+static void on_flush_note(void *ud, const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+}
+
+static void on_flushed(void *ud, const struct outbox_report *r)
+{
+    struct cmd_context *ctx = ud;
+    ctx->flushed = *r;
+    ctx->flush_done = true;
+    ctx->flush = NULL;
+}
+
+void cmd_flush_start(struct cmd_context *ctx)
+{
+    if (ctx->flush_started)
+        return;
+    ctx->flush_started = true;
+    /* A little more than one timeout: a flush that started with the command ends on its own
+     * by then (its call times out first), and is stopped otherwise. */
+    ctx->flush_deadline_ms = now_ms() + ctx->cfg->timeout_seconds * 1000LL + 500;
+    ctx->flush = outbox_flush_start(ctx->api, ctx->cfg->api_url, ctx->cfg->token, on_flushed,
+                                    on_flush_note, ctx, &ctx->flush_start);
+    if (ctx->flush == NULL)
+        ctx->flush_done = true;
+}
+
+void cmd_flush_wait(struct cmd_context *ctx)
+{
+    run_until(ctx, &ctx->flush_done, -1);
+}
+
+int cmd_finish(struct cmd_context *ctx, int st)
+{
+    run_until(ctx, &ctx->flush_done, ctx->flush_deadline_ms);
+    if (ctx->flush) {
+        outbox_flush_cancel(ctx->flush);
+        ctx->flush = NULL;
+        fprintf(stderr, "dheya-meet: the platform is slow to take the queued submissions; "
+                "what was not sent stays queued for 'dheya-meet sync' or the next run\n");
+    }
+    if (st != EXIT_USAGE && ctx->flush_done && ctx->flushed.token_rejected) {
+        fprintf(stderr, "dheya-meet: the platform rejected the token, so the queued "
+                "submissions stay queued; check DHEYA_TOKEN, or token / token_file in the "
+                "config file\n");
+        st = EXIT_TOKEN;
+    }
+    return st;
+}
+
+/* A command's own call: its result (NULL when out of memory) once done. */
+struct waiter {
+    struct api_result *res;
+    bool done;
+};
+
+static void keep_result(void *ud, struct api_result *res)
+{
+    struct waiter *w = ud;
+    w->res = res;
+    w->done = true;
+}
+
+struct api_result *cmd_call(struct cmd_context *ctx, const struct api_call *call)
+{
+    struct waiter w = {0};
+    if (!api_start(ctx->api, call, keep_result, &w))
+        return NULL;
+    run_until(ctx, &w.done, -1);
+    return w.res;
 }

@@ -1,6 +1,11 @@
 /* The non-interactive commands: list, show, join, complete, feedback, sync. Each returns
  * the process exit status: 0 success (or queued for later), 1 failure, 2 bad usage, 4 the
- * token is missing or rejected. Messages go to stderr, results to stdout. */
+ * token is missing or rejected. Messages go to stderr, results to stdout.
+ *
+ * Each command sends the outbox alongside its own work, on the same engine: the flush and
+ * the command's calls run side by side, and once the command's work is done the flush gets
+ * what is left of one timeout, so that the queue never makes a command take longer than
+ * one timeout. */
 #ifndef TUI_COMMANDS_H
 #define TUI_COMMANDS_H
 
@@ -19,13 +24,34 @@ struct cmd_context {
     struct http_engine *engine;
     struct api *api;
     bool json;
-    struct outbox_report flushed; /* what cmd_open sent from the outbox */
+    struct outbox_flush *flush; /* the outbox flush while it runs */
+    enum outbox_start flush_start; /* how cmd_flush_start went */
+    bool flush_started;         /* cmd_flush_start was called */
+    bool flush_done;            /* the flush ended; its report is in flushed */
+    struct outbox_report flushed;
+    long long flush_deadline_ms; /* monotonic: when a command stops waiting for the flush */
 };
 
-/* Checks the address and token, sets up the engine and API, and sends what the outbox
- * holds. Returns EXIT_OK or the status to exit with (the reason already printed). */
+/* Checks the address and token and sets up the engine and API (for the commands and the
+ * interactive screens). Returns EXIT_OK or the status to exit with (the reason already
+ * printed). */
 int cmd_open(struct cmd_context *ctx, const struct config *cfg);
+/* Stops a flush still running (what it had not sent stays queued) and frees the rest. */
 void cmd_close(struct cmd_context *ctx);
+
+/* Starts sending the outbox for this platform and token, in the background of the
+ * command's own calls; its lines go to stderr. Called once by each command. */
+void cmd_flush_start(struct cmd_context *ctx);
+/* Runs the engine until the flush has ended (no deadline: sync, and a submission that must
+ * go after the queued ones of its session). */
+void cmd_flush_wait(struct cmd_context *ctx);
+/* Ends a command: lets the flush run until one timeout after it started, then stops it,
+ * and folds a token the flush saw rejected into the exit status st. Returns the status. */
+int cmd_finish(struct cmd_context *ctx, int st);
+
+/* Starts call and runs the engine (the flush alongside) until its result is there. The
+ * caller frees the result; NULL when out of memory. */
+struct api_result *cmd_call(struct cmd_context *ctx, const struct api_call *call);
 
 /* Prints "dheya-meet: MESSAGE" (sanitized) for a failed call and returns its exit status. */
 int cmd_report(const struct api_result *res, const char *doing);

@@ -18,6 +18,67 @@ static const char known_keys[] = "api_url, token, token_file, theme, notify, rem
                                  "browser, timeout_seconds, connect_timeout_seconds, retries, "
                                  "ca_file";
 
+/* Refuses a file that someone else could have written, as ssh does: one that is not a
+ * regular file (reading a FIFO would block), owned by another user than us or root,
+ * writable by group or others, or in a directory whose other users could replace it
+ * (writable by group or others without the sticky bit, or owned by someone else). What
+ * such a file says (a browser command, the platform address, a token) is not the user's
+ * word. */
+static bool trusted_file(int fd, const char *path, const char *what, char *err, size_t errlen)
+{
+    struct stat st, dst;
+    uid_t me = getuid();
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s is not a regular file; refused", what, path);
+        return false;
+    }
+    if (st.st_uid != me && st.st_uid != 0) {
+        snprintf(err, errlen, "%s %s belongs to another user (uid %u); refused, since they "
+                 "could change it", what, path, (unsigned)st.st_uid);
+        return false;
+    }
+    if (st.st_mode & 022) {
+        snprintf(err, errlen, "%s %s can be changed by others (mode %04o); fix it with: "
+                 "chmod go-w %s", what, path, (unsigned)(st.st_mode & 07777), path);
+        return false;
+    }
+    char *dir = g_path_get_dirname(path);
+    bool ok = stat(dir, &dst) == 0;
+    if (!ok)
+        snprintf(err, errlen, "%s %s: its directory %s: %s", what, path, dir, strerror(errno));
+    else if (dst.st_uid != me && dst.st_uid != 0)
+        snprintf(err, errlen, "%s %s is in %s, which belongs to another user (uid %u); "
+                 "refused", what, path, dir, (unsigned)dst.st_uid);
+    else if ((dst.st_mode & 022) && !(dst.st_mode & S_ISVTX))
+        snprintf(err, errlen, "%s %s is in %s, where others can replace it (mode %04o); fix "
+                 "it with: chmod go-w %s", what, path, dir, (unsigned)(dst.st_mode & 07777),
+                 dir);
+    ok = ok && (dst.st_uid == me || dst.st_uid == 0) &&
+         (!(dst.st_mode & 022) || (dst.st_mode & S_ISVTX));
+    g_free(dir);
+    return ok;
+}
+
+/* Opens path for reading, without blocking on a FIFO, if it can be trusted. Returns the
+ * descriptor, or -1: with *refused set when the file was refused (err says why), else
+ * with errno from open. */
+static int open_trusted(const char *path, const char *what, bool *refused, char *err,
+                        size_t errlen)
+{
+    *refused = false;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd >= 0 && !trusted_file(fd, path, what, err, errlen)) {
+        close(fd);
+        *refused = true;
+        return -1;
+    }
+    return fd;
+}
+
 /* Refuses a file holding a token that group or others can read. */
 static bool private_file(int fd, const char *path, const char *what, char *err, size_t errlen)
 {
@@ -74,7 +135,9 @@ static bool parse_remind(const char *v, struct config *c)
 /* Reads the first line of a token file, checking its mode. */
 static char *read_token_file(const char *path, char *err, size_t errlen, bool *bad_mode)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_trusted(path, "token_file", bad_mode, err, errlen);
+    if (*bad_mode)
+        return NULL;
     if (fd < 0) {
         snprintf(err, errlen, "token_file %s: %s", path, strerror(errno));
         return NULL;
@@ -157,7 +220,10 @@ static enum config_status read_file(struct config *c, const char *path, bool mus
                                     char **token, char **token_file, char *err,
                                     size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool refused;
+    int fd = open_trusted(path, "the config file", &refused, err, errlen);
+    if (refused)
+        return CONFIG_ERROR;
     if (fd < 0) {
         if (errno == ENOENT && !must_exist)
             return CONFIG_OK;

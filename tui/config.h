@@ -33,8 +33,10 @@ struct config_overrides {
 
 enum config_status {
     CONFIG_OK,
-    CONFIG_ERROR,     /* the file cannot be read or has a bad line */
-    CONFIG_BAD_TOKEN, /* a token file (or the config holding a token) is readable by others */
+    CONFIG_ERROR,     /* the file cannot be read, has a bad line, or others could have
+                         changed it (not a regular file, not ours, writable by others) */
+    CONFIG_BAD_TOKEN, /* a token file others could read or change, or that is not a regular
+                         file; or the config holding a token is readable by others */
 };
 
 /* Loads the settings; on failure err says what, where and how to fix it. */

@@ -1,6 +1,6 @@
-/* Opening a meeting URL in the system browser, safely: only https (or http to loopback),
- * no characters a shell or a browser's option parser would act on, passed as one argv
- * element to a detached process, never through a shell. */
+/* Opening a meeting URL in the system browser, safely: only https (never plain http, not
+ * even to loopback), no characters a shell or a browser's option parser would act on,
+ * passed as one argv element to a detached process, never through a shell. */
 #ifndef TUI_LAUNCHER_H
 #define TUI_LAUNCHER_H
 

@@ -133,6 +133,70 @@ def token_files_must_be_private():
 
 
 @test
+def files_others_could_change_are_refused():
+    c = Client(srv)
+    tf = c.scratch.file("token")
+    with open(tf, "w") as f:
+        f.write(mentor["token"] + "\n")
+    os.chmod(tf, 0o600)
+    marker = c.scratch.file("browser-ran")
+    evil = f"browser = /bin/sh -c 'touch {marker}'\ntoken_file = {tf}\n"
+    path = c.config(evil, mode=0o666)
+    b = booking()
+    r = c.run("join", b["id"], env={"DISPLAY": ":0"})
+    eq(r.returncode, 1, r.out + r.err)
+    check(path in r.err and "can be changed by others" in r.err and "chmod go-w" in r.err,
+          r.err)
+    check(not os.path.exists(marker), "the browser command of a file others wrote never runs")
+    c.config(evil, mode=0o620)
+    eq(c.run("list").returncode, 1, "group-writable is refused too")
+    c.config(f"token_file = {tf}\n", mode=0o644)
+    eq(c.run("list").returncode, 0, "readable by others is fine without a token in it")
+    os.chmod(tf, 0o620)
+    r = c.run("list")
+    eq(r.returncode, 4)
+    check(tf in r.err, r.err)
+    os.chmod(tf, 0o600)
+    if os.getuid() == 0:  # only root can give a file away
+        os.chown(tf, 12345, -1)
+        r = c.run("list")
+        eq(r.returncode, 4)
+        check("belongs to another user" in r.err, r.err)
+        os.chown(tf, 0, -1)
+        os.chown(path, 12345, -1)
+        r = c.run("list")
+        eq(r.returncode, 1)
+        check("belongs to another user" in r.err, r.err)
+        os.chown(path, 0, -1)
+    shared = c.scratch.file("shared")
+    os.makedirs(shared)
+    os.chmod(shared, 0o777)
+    moved = os.path.join(shared, "token")
+    os.rename(tf, moved)
+    c.config(f"token_file = {moved}\n")
+    r = c.run("list")
+    eq(r.returncode, 4)
+    check("others can replace it" in r.err, r.err)
+    os.chmod(shared, 0o1777)  # sticky, as /tmp: others cannot replace our file
+    eq(c.run("list").returncode, 0)
+
+
+@test
+def a_token_file_that_is_not_a_regular_file_is_refused_at_once():
+    c = Client(srv)
+    fifo = c.scratch.file("token-fifo")
+    os.mkfifo(fifo, 0o600)
+    c.config(f"token_file = {fifo}\n")
+    r = c.run("list", timeout=10)
+    eq(r.returncode, 4)
+    check("not a regular file" in r.err, r.err)
+    check(r.elapsed < 5, f"{r.elapsed:.1f} s")
+    r = c.run("list", "--config", fifo, timeout=10)
+    eq(r.returncode, 1)
+    check("not a regular file" in r.err, r.err)
+
+
+@test
 def the_address_comes_from_flag_env_or_config():
     c = Client(None, mentor["token"])
     r = c.run("list")
@@ -173,7 +237,7 @@ def bad_usage_exits_2():
              (["feedback", "b1", "--rating", "5", "--comment", "x" * 2001], "2000"),
              (["complete", "b1", "--json"], "--json"), (["list", "--rating", "3"], "--rating"),
              (["list", "--nope"], "unknown option"), (["show", "a", "b"], "unexpected"),
-             (["list", "--api"], "needs a value"), ([], "not built yet")]
+             (["list", "--api"], "needs a value"), ([], "need a terminal")]
     for args, word in cases:
         r = cli.run(*args)
         eq(r.returncode, 2, args)

@@ -129,6 +129,24 @@ def hostile_meeting_urls_are_never_launched():
 
 
 @test
+def plain_http_meeting_urls_are_never_launched_even_to_loopback():
+    # The API may be plain http on this machine; a meeting URL may not: it comes from the
+    # server and would point the browser at a local service (CUPS, a dev server).
+    s = Scratch()
+    script, record = browser_recorder(s)
+    c = Client(srv, mentor["token"])
+    for url in ("http://127.0.0.1:631/admin/conf?x=1", "http://localhost:8080/room",
+                "http://[::1]:9/x", "HTTP://127.0.0.1/x"):
+        b = booking()
+        with sqlite3.connect(srv.db) as db:
+            db.execute("UPDATE bookings SET meeting_url = ? WHERE id = ?", (url, b["id"]))
+        r = c.run("join", b["id"], env={"BROWSER": script, "DISPLAY": ":0"})
+        eq(r.returncode, 1, url)
+        check("not opening" in r.err and "only https" in r.err, r.err)
+    check(not os.path.exists(record), "no browser launched")
+
+
+@test
 def cancelled_sessions_have_nothing_to_join():
     b = booking()
     with sqlite3.connect(srv.db) as db:

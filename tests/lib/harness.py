@@ -264,15 +264,18 @@ class Client:
     def config(self, text, mode=0o600):
         d = os.path.join(self.env["XDG_CONFIG_HOME"], "dheya-meet")
         os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o700)  # whatever the umask: a directory others can write is refused
         path = os.path.join(d, "config")
         with open(path, "w") as f:
             f.write(text)
         os.chmod(path, mode)
         return path
 
-    def queued(self):
+    def queued(self, sub=""):
+        """The item files in the outbox, or in its subdirectory sub (claimed, rejected)."""
         try:
-            return sorted(n for n in os.listdir(self.outbox) if n.endswith(".json"))
+            return sorted(n for n in os.listdir(os.path.join(self.outbox, sub))
+                          if n.endswith(".json"))
         except FileNotFoundError:
             return []
 

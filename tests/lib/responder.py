@@ -15,13 +15,27 @@ class Responder:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.routes = {}
+        self.prefixes = []  # (path prefix, handler), tried after the exact routes
         self.requests = []  # (path, headers dict)
+        self.posts = []  # (path, headers dict, body bytes) of each POST
         self.closing = False
         threading.Thread(target=self._serve, daemon=True).start()
 
     def route(self, path, handler):
         """handler(conn, request_headers) writes whatever it likes to conn."""
         self.routes[path] = handler
+
+    def route_prefix(self, prefix, handler):
+        """handler for every path that starts with prefix (and has no exact route)."""
+        self.prefixes.append((prefix, handler))
+
+    def _handler_for(self, path):
+        if path in self.routes:
+            return self.routes[path]
+        for prefix, handler in self.prefixes:
+            if path.startswith(prefix):
+                return handler
+        return not_found
 
     def _serve(self):
         while not self.closing:
@@ -39,15 +53,25 @@ class Responder:
                 if not chunk:
                     return
                 data += chunk
-            head = data.split(b"\r\n\r\n")[0].decode(errors="replace").split("\r\n")
+            raw_head, _, body = data.partition(b"\r\n\r\n")
+            head = raw_head.decode(errors="replace").split("\r\n")
+            method = head[0].split(" ")[0]
             path = head[0].split(" ")[1].split("?")[0]
             headers = {}
             for line in head[1:]:
                 k, _, v = line.partition(":")
                 headers[k.strip().lower()] = v.strip()
+            # Read the whole body: closing with unread bytes would reset the connection.
+            want = int(headers.get("content-length", "0") or 0)
+            while len(body) < want:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
             self.requests.append((path, headers))
-            handler = self.routes.get(path, not_found)
-            handler(conn, headers)
+            if method == "POST":
+                self.posts.append((path, headers, body))
+            self._handler_for(path)(conn, headers)
         except OSError:
             pass
         finally:
@@ -124,6 +148,34 @@ def reset_mid_body(conn, headers):
 
 def redirect(location, status=302):
     return answer(status, "", f"Location: {location}\r\n")
+
+
+class Switch:
+    """A handler that does what the handler last given to set() does."""
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def set(self, handler):
+        self.handler = handler
+
+    def __call__(self, conn, headers):
+        self.handler(conn, headers)
+
+
+def held(event, handler, timeout=30):
+    """A handler that waits until event is set (at most timeout s), then acts as handler."""
+    def h(conn, headers):
+        event.wait(timeout)
+        handler(conn, headers)
+    return h
+
+
+def delayed(seconds, handler):
+    def h(conn, headers):
+        time.sleep(seconds)
+        handler(conn, headers)
+    return h
 
 
 def sequence(*handlers):

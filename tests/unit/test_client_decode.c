@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "net/http.h"
 #include "net/meeting.h"
@@ -182,11 +183,14 @@ static void submissions_round_trip(void **state)
 {
     struct submission s = {.kind = API_FEEDBACK, .session_id = "b1", .rating = 4,
                            .comment = "Tr\xc3\xa8s bien\nmerci", .key = "k-1",
-                           .api_url = "http://127.0.0.1:1", .queued_at = 1705312800};
+                           .api_url = "http://127.0.0.1:1", .account = "0123abcd",
+                           .refused = "conflict (409)", .queued_at = 1705312800};
     char *text = submission_encode(&s), err[200];
     struct submission back;
     assert_true(submission_decode(text, strlen(text), &back, err, sizeof err));
     assert_int_equal(back.kind, API_FEEDBACK);
+    assert_string_equal(back.account, "0123abcd");
+    assert_string_equal(back.refused, "conflict (409)");
     assert_string_equal(back.comment, s.comment);
     assert_string_equal(back.key, "k-1");
     assert_int_equal(back.rating, 4);
@@ -198,6 +202,62 @@ static void submissions_round_trip(void **state)
                          "\"key\":\"k\",\"api\":\"u\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_false(submission_decode(bad[i], strlen(bad[i]), &back, err, sizeof err));
+}
+
+/* A file written before the account was recorded still reads, with no account. */
+static void old_submissions_read_without_an_account(void **state)
+{
+    const char *old = "{\"kind\":\"complete\",\"session\":\"b1\",\"key\":\"k\","
+                      "\"api\":\"http://127.0.0.1:1/\",\"queuedAt\":\"2024-01-15T10:00:00Z\"}";
+    struct submission s;
+    char err[200];
+    assert_true(submission_decode(old, strlen(old), &s, err, sizeof err));
+    assert_null(s.account);
+    assert_null(s.refused);
+    submission_clear(&s);
+}
+
+static void accounts_are_fingerprints_not_tokens(void **state)
+{
+    char *a = submission_account("secret-token-1"), *b = submission_account("secret-token-1");
+    char *c = submission_account("secret-token-2");
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_int_equal(strlen(a), 32);
+    assert_null(strstr(a, "secret"));
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+
+static void origins_compare_normalised(void **state)
+{
+    static const struct {
+        const char *a, *b;
+        bool same;
+    } cases[] = {
+        {"http://127.0.0.1:8080/", "http://127.0.0.1:8080", true},
+        {"HTTP://LocalHost:80", "http://localhost", true},
+        {"https://Dheya.Example/api/", "https://dheya.example:443/api", true},
+        {"https://x.org//", "https://x.org:443", true},
+        {"https://x.org", "http://x.org", false},
+        {"http://127.0.0.1:8080", "http://127.0.0.1:8081", false},
+        {"https://x.org/a", "https://x.org/b", false},
+        {"http://localhost:1", "http://127.0.0.1:1", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *a = submission_origin(cases[i].a), *b = submission_origin(cases[i].b);
+        assert_non_null(a);
+        assert_non_null(b);
+        if ((strcmp(a, b) == 0) != cases[i].same)
+            fail_msg("%s (%s) vs %s (%s)", cases[i].a, a, cases[i].b, b);
+        g_free(a);
+        g_free(b);
+    }
+    char *o = submission_origin("http://127.0.0.1:8080/");
+    assert_string_equal(o, "http://127.0.0.1:8080");
+    g_free(o);
+    assert_null(submission_origin("not a url"));
 }
 
 static void url_policy(void **state)
@@ -228,6 +288,9 @@ int main(void)
         cmocka_unit_test(json_output_escapes_every_control),
         cmocka_unit_test(timestamps),
         cmocka_unit_test(submissions_round_trip),
+        cmocka_unit_test(old_submissions_read_without_an_account),
+        cmocka_unit_test(accounts_are_fingerprints_not_tokens),
+        cmocka_unit_test(origins_compare_normalised),
         cmocka_unit_test(url_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
