@@ -10,6 +10,9 @@
 #include <glib.h>
 
 #include "tui/app.h"
+#include "tui/cmd_ics.h"
+#include "tui/cmd_next.h"
+#include "tui/cmd_remind.h"
 #include "tui/commands.h"
 #include "tui/config.h"
 #include "themes/theme.h"
@@ -29,6 +32,12 @@ static const char usage[] =
     "       dheya-meet feedback ID --rating N [--comment TEXT]\n"
     "                                            rate the session 1-5 (--comment - reads stdin)\n"
     "       dheya-meet sync                      send queued submissions now\n"
+    "       dheya-meet next [--format plain|json|waybar|tmux] [--max-age S]\n"
+    "                                            the current or next session, one line\n"
+    "       dheya-meet join --next               join the session in progress or starting soon\n"
+    "       dheya-meet remind                    reminders and the outbox, no screen (for a\n"
+    "                                            systemd user service)\n"
+    "       dheya-meet ics [--days N]            the sessions as an iCalendar file\n"
     "\n"
     "options:\n"
     "  --api URL        the platform's address (else DHEYA_API_URL, else api_url in the config)\n"
@@ -51,15 +60,30 @@ static const struct {
      "times and countdowns.\n--json prints them as JSON (non-ASCII escaped)."},
     {"show", "ID [--json]", "Shows one session's meeting details: mentee, mentor, package, "
      "time, status,\nmeeting URL, notes, participants and your feedback."},
-    {"join", "ID", "Prints the meeting URL and opens it: the config's browser, else $BROWSER "
-     "(a colon-\nseparated list), else xdg-open, x-www-browser, www-browser, wslview or open. "
-     "Over\nSSH or without a display, and no browser configured, it only prints the URL."},
+    {"join", "ID | --next", "Prints the meeting URL and opens it: the config's browser, else "
+     "$BROWSER (a colon-\nseparated list), else xdg-open, x-www-browser, www-browser, wslview "
+     "or open. Over\nSSH or without a display, and no browser configured, it only prints the "
+     "URL.\n--next joins the session in progress, or the next one starting within 15 minutes; "
+     "\notherwise it says when the next one is (exit status 1)."},
     {"complete", "ID", "Marks the session COMPLETED. If the platform cannot be reached it is "
      "queued."},
     {"feedback", "ID --rating N [--comment TEXT]", "Rates the session 1 to 5 with an optional "
      "comment of at most 2000 characters\n(--comment - reads it from stdin). Sent once: a "
      "retry reuses its idempotency key.\nIf the platform cannot be reached it is queued."},
     {"sync", "", "Sends the queued submissions now and says what is left."},
+    {"next", "[--format plain|json|waybar|tmux] [--max-age SECONDS]", "Prints the session in "
+     "progress or the next one, in one line for a status bar:\n\"Meera Nair \u00b7 in 12 min\", "
+     "\"\u2026 \u00b7 23 min left\", \"\u2026 \u00b7 4 min over\"; nothing when none starts "
+     "within 24 hours.\njson: the session and its state; waybar: text, tooltip and class "
+     "(upcoming, soon,\nnow, over; stale added offline); tmux: styled from the theme, every # "
+     "doubled.\nAnswers are cached for --max-age seconds (30); offline the cached sessions give "
+     "the\nline, marked stale."},
+    {"remind", "", "Runs in the foreground without a screen: checks the sessions every minute, "
+     "sends\nthe reminders (remind_minutes before each session, with a Join action), 5 minutes "
+     "left\nand time is up for a session joined, and sends the outbox. Stops on SIGTERM.\n"
+     "`make install` installs the systemd user unit dheya-meet-remind.service."},
+    {"ics", "[--days N]", "Prints the sessions from 12 hours ago to N days ahead (30) as an "
+     "iCalendar file,\nwith an alarm per remind_minutes mark: dheya-meet ics > sessions.ics"},
 };
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -109,6 +133,36 @@ static char *read_stdin_comment(void)
     return g_string_free(s, FALSE);
 }
 
+/* The theme of the config (or --theme), from the user's theme directory or built in;
+ * NO_COLOR and CLICOLOR=0 make it mono. Says why on failure. */
+static bool choose_theme(const struct config *cfg)
+{
+    char err[600];
+    char *config_file = paths_config_file();
+    char *config_dir = config_file ? g_path_get_dirname(config_file) : NULL;
+    char *themes = config_dir ? g_build_filename(config_dir, "themes", NULL) : NULL;
+    g_free(config_dir);
+    g_free(config_file);
+    const char *no_color = getenv("NO_COLOR"), *clicolor = getenv("CLICOLOR");
+    bool mono = (no_color && *no_color) || (clicolor && strcmp(clicolor, "0") == 0);
+    bool ok = theme_select(cfg->theme, themes, mono, err, sizeof err);
+    g_free(themes);
+    if (!ok)
+        fprintf(stderr, "dheya-meet: theme: %s\n", err);
+    return ok;
+}
+
+/* A whole number from min to max. */
+static bool parse_number(const char *s, int min, int max, int *out)
+{
+    char *end;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (s == NULL || *s == '\0' || *end != '\0' || v < min || v > max)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
 /* The screens: sessions, or straight into a room with --session ID. */
 static int interactive(const struct config_overrides *ov, const char *session_id)
 {
@@ -129,17 +183,7 @@ static int interactive(const struct config_overrides *ov, const char *session_id
         config_clear(&cfg);
         return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
     }
-    char *config_file = paths_config_file();
-    char *config_dir = config_file ? g_path_get_dirname(config_file) : NULL;
-    char *themes = config_dir ? g_build_filename(config_dir, "themes", NULL) : NULL;
-    g_free(config_dir);
-    g_free(config_file);
-    const char *no_color = getenv("NO_COLOR"), *clicolor = getenv("CLICOLOR");
-    bool mono = (no_color && *no_color) || (clicolor && strcmp(clicolor, "0") == 0);
-    bool theme_ok = theme_select(cfg.theme, themes, mono, err, sizeof err);
-    g_free(themes);
-    if (!theme_ok) {
-        fprintf(stderr, "dheya-meet: theme: %s\n", err);
+    if (!choose_theme(&cfg)) {
         config_clear(&cfg);
         return EXIT_FAIL;
     }
@@ -155,7 +199,8 @@ static int interactive(const struct config_overrides *ov, const char *session_id
 int main(int argc, char **argv)
 {
     enum { OPT_API = 256, OPT_THEME, OPT_NO_NOTIFY, OPT_CONFIG, OPT_INSECURE, OPT_JSON,
-           OPT_RATING, OPT_COMMENT, OPT_HELP, OPT_VERSION, OPT_SESSION };
+           OPT_RATING, OPT_COMMENT, OPT_HELP, OPT_VERSION, OPT_SESSION, OPT_FORMAT,
+           OPT_MAX_AGE, OPT_DAYS, OPT_NEXT };
     static const struct option opts[] = {
         {"api", required_argument, NULL, OPT_API},
         {"theme", required_argument, NULL, OPT_THEME},
@@ -168,11 +213,16 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {"session", required_argument, NULL, OPT_SESSION},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"max-age", required_argument, NULL, OPT_MAX_AGE},
+        {"days", required_argument, NULL, OPT_DAYS},
+        {"next", no_argument, NULL, OPT_NEXT},
         {NULL, 0, NULL, 0},
     };
     struct config_overrides ov = {0};
-    bool json = false, help = false;
+    bool json = false, help = false, join_next = false;
     const char *rating_arg = NULL, *comment_arg = NULL, *session_arg = NULL;
+    const char *format_arg = NULL, *max_age_arg = NULL, *days_arg = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -186,6 +236,10 @@ int main(int argc, char **argv)
         case OPT_RATING: rating_arg = optarg; break;
         case OPT_COMMENT: comment_arg = optarg; break;
         case OPT_SESSION: session_arg = optarg; break;
+        case OPT_FORMAT: format_arg = optarg; break;
+        case OPT_MAX_AGE: max_age_arg = optarg; break;
+        case OPT_DAYS: days_arg = optarg; break;
+        case OPT_NEXT: join_next = true; break;
         case OPT_HELP: help = true; break;
         case OPT_VERSION: puts("dheya-meet " DHEYA_VERSION); return EXIT_OK;
         case ':': return bad_usage("%s needs a value", argv[optind - 1]);
@@ -203,13 +257,30 @@ int main(int argc, char **argv)
     if (session_arg)
         return bad_usage("--session is for the interactive screens; for a command, give the "
                          "ID after it");
-    bool needs_id = strcmp(cmd, "show") == 0 || strcmp(cmd, "join") == 0 ||
+    bool is_join = strcmp(cmd, "join") == 0;
+    bool needs_id = strcmp(cmd, "show") == 0 || (is_join && !join_next) ||
                     strcmp(cmd, "complete") == 0 || strcmp(cmd, "feedback") == 0;
-    bool known = needs_id || strcmp(cmd, "list") == 0 || strcmp(cmd, "sync") == 0;
+    bool known = needs_id || is_join || strcmp(cmd, "list") == 0 || strcmp(cmd, "sync") == 0 ||
+                 strcmp(cmd, "next") == 0 || strcmp(cmd, "remind") == 0 ||
+                 strcmp(cmd, "ics") == 0;
     if (!known)
         return bad_usage("unknown command '%s'", cmd);
     if (needs_id && id == NULL)
-        return bad_usage("%s needs a session ID", cmd);
+        return bad_usage("%s needs a session ID%s", cmd, is_join ? " (or --next)" : "");
+    if (join_next && !is_join)
+        return bad_usage("--next is for join");
+    if ((format_arg || max_age_arg) && strcmp(cmd, "next") != 0)
+        return bad_usage("--format and --max-age are for next");
+    if (days_arg && strcmp(cmd, "ics") != 0)
+        return bad_usage("--days is for ics");
+    enum next_format format = NEXT_PLAIN;
+    if (format_arg && !next_parse_format(format_arg, &format))
+        return bad_usage("--format is plain, json, waybar or tmux");
+    int max_age = NEXT_MAX_AGE_DEFAULT, days = ICS_DAYS_DEFAULT;
+    if (max_age_arg && !parse_number(max_age_arg, 0, 24 * 3600, &max_age))
+        return bad_usage("--max-age is a number of seconds from 0 to 86400");
+    if (days_arg && !parse_number(days_arg, 1, 3660, &days))
+        return bad_usage("--days is a number of days from 1 to 3660");
     if (positional > (needs_id ? 2 : 1))
         return bad_usage("%s: unexpected argument '%s'", cmd, argv[optind + (needs_id ? 2 : 1)]);
     if (json && strcmp(cmd, "list") != 0 && strcmp(cmd, "show") != 0)
@@ -247,6 +318,13 @@ int main(int argc, char **argv)
         g_free(comment);
         return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
     }
+    if (strcmp(cmd, "next") == 0) {
+        /* Its own engine, no outbox: a status bar calls it every few seconds. */
+        int st = format == NEXT_TMUX && !choose_theme(&cfg) ? EXIT_FAIL
+                                                           : cmd_next(&cfg, format, max_age);
+        config_clear(&cfg);
+        return st;
+    }
     struct cmd_context ctx = {.json = json};
     int st = cmd_open(&ctx, &cfg);
     if (st == EXIT_OK) {
@@ -254,8 +332,12 @@ int main(int argc, char **argv)
             st = cmd_list(&ctx);
         else if (strcmp(cmd, "show") == 0)
             st = cmd_show(&ctx, id);
-        else if (strcmp(cmd, "join") == 0)
-            st = cmd_join(&ctx, id);
+        else if (is_join)
+            st = join_next ? cmd_join_next(&ctx) : cmd_join(&ctx, id);
+        else if (strcmp(cmd, "remind") == 0)
+            st = cmd_remind(&ctx);
+        else if (strcmp(cmd, "ics") == 0)
+            st = cmd_ics(&ctx, days);
         else if (strcmp(cmd, "complete") == 0)
             st = cmd_complete(&ctx, id);
         else if (strcmp(cmd, "feedback") == 0)

@@ -1,0 +1,263 @@
+/* remind: a poll() loop of its own (tui/loop.c reads keys from a terminal, which a systemd
+ * service has none of) over a signal self-pipe, the notification thread's pipe and the
+ * engine's sockets. */
+#include "tui/cmd_remind.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "tui/alerts.h"
+#include "tui/join.h"
+#include "tui/jointime.h"
+#include "tui/notify.h"
+#include "tui/outbox.h"
+#include "tui/sanitize.h"
+
+#define FLUSH_SECONDS 60
+#define MAX_HTTP_FDS 32
+
+struct remind {
+    struct cmd_context *ctx;
+    struct outbox_flush *flush;
+    bool stop;
+    int status;
+    bool load_failed; /* the last refresh failed: said once, until one succeeds */
+};
+
+static int signal_pipe[2] = {-1, -1};
+static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+#define N_HANDLED (int)(sizeof handled / sizeof *handled)
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) {
+        /* A full pipe already holds a wake-up. */
+    }
+    errno = saved;
+}
+
+/* One line to stderr (the journal, under systemd), sanitized. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *raw = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *line = sanitize(raw, SANITIZE_LINE);
+    fprintf(stderr, "dheya-meet remind: %s\n", line ? line : "");
+    free(line);
+    g_free(raw);
+}
+
+/* ---- the hooks ---- */
+
+/* The Join action: the meeting opened as the room's Enter opens it, and the join time
+ * recorded so that the room's timer counts from it. */
+static void on_join(void *ud, const char *id, const struct meeting *m)
+{
+    struct remind *r = ud;
+    if (m == NULL) {
+        say("join %s: the session is no longer in the list", id);
+        return;
+    }
+    char msg[800], *url = NULL;
+    enum join_outcome o = join_open(m, r->ctx->cfg->browser, &url, msg, sizeof msg);
+    say("join %s: %s", id, msg);
+    if (o != JOIN_REFUSED && jointime_get(id) == 0) {
+        char err[300];
+        if (!jointime_set(id, time(NULL), err, sizeof err))
+            say("the join time is not saved: %s", err);
+    }
+    if (o == JOIN_SHOW_URL)
+        notify_send("Open the meeting in your browser", url, NULL);
+    g_free(url);
+}
+
+static void on_unavailable(void *ud, const char *why)
+{
+    say("desktop notifications are unavailable: %s", why);
+}
+
+static void on_loaded(void *ud, const struct api_result *res)
+{
+    struct remind *r = ud;
+    if (res && res->status == NET_OK) {
+        if (r->load_failed)
+            say("the sessions load again (%zu)", res->sessions.n);
+        r->load_failed = false;
+        return;
+    }
+    if (!r->load_failed)
+        say("cannot load the sessions: %s; reminders go on from the last list",
+            res ? res->message : "out of memory");
+    r->load_failed = true;
+    if (res && res->status == NET_UNAUTHORIZED) {
+        say("the platform rejected the token: check DHEYA_TOKEN, or token / token_file in the "
+            "config file");
+        r->status = EXIT_TOKEN;
+        r->stop = true;
+    }
+}
+
+static void on_sent(void *ud, const char *summary, const char *body)
+{
+    const char *nl = strchr(body, '\n');
+    say("notified: %s: %.*s", summary, nl ? (int)(nl - body) : (int)strlen(body), body);
+}
+
+/* ---- the outbox ---- */
+
+static void on_flushed(void *ud, const struct outbox_report *rep)
+{
+    struct remind *r = ud;
+    r->flush = NULL;
+    if (rep->sent)
+        alerts_delivered(rep->sent);
+    if (rep->token_rejected)
+        say("the platform rejected the token; queued submissions wait");
+}
+
+static void on_note(void *ud, const char *line)
+{
+    say("outbox: %s", line);
+}
+
+static void flush(struct remind *r)
+{
+    if (r->flush)
+        return;
+    const struct config *cfg = r->ctx->cfg;
+    r->flush = outbox_flush_start(r->ctx->api, cfg->api_url, cfg->token, on_flushed, on_note,
+                                  r, NULL);
+}
+
+/* ---- the loop ---- */
+
+static long long realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool read_signals(struct remind *r)
+{
+    unsigned char buf[64];
+    ssize_t n;
+    while ((n = read(signal_pipe[0], buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == SIGCHLD) {
+                /* Browsers are started detached; reap whatever ended. */
+                while (waitpid(-1, NULL, WNOHANG) > 0)
+                    ;
+            } else {
+                say("stopping (signal %d)", buf[i]);
+                r->stop = true;
+            }
+        }
+    }
+    return r->stop;
+}
+
+static void run(struct remind *r)
+{
+    struct http_engine *engine = r->ctx->engine;
+    time_t due = 0, flush_at = 0;
+    while (!r->stop) {
+        time_t now = time(NULL);
+        if (now >= due) {
+            alerts_tick(now);
+            due = alerts_next(now);
+        }
+        if (now >= flush_at) {
+            flush(r);
+            flush_at = now + FLUSH_SECONDS;
+        }
+        if (due <= now)
+            due = now + 1;
+        long long until = (long long)(due < flush_at ? due : flush_at) * 1000 - realtime_ms();
+        int timeout = until < 0 ? 0 : until > 60000 ? 60000 : (int)until;
+        int t = http_engine_timeout(engine);
+        if (t >= 0 && t < timeout)
+            timeout = t;
+        struct pollfd fds[2 + MAX_HTTP_FDS];
+        int n = 0;
+        fds[n++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = alerts_fd(), .events = POLLIN};
+        int first_http = n;
+        int n_http = http_engine_pollfds(engine, fds + n, MAX_HTTP_FDS);
+        n += n_http;
+        int ready = poll(fds, (nfds_t)n, timeout);
+        if (ready < 0 && errno != EINTR) {
+            say("poll: %s", strerror(errno));
+            r->status = EXIT_FAIL;
+            break;
+        }
+        if (ready > 0 && fds[0].revents && read_signals(r))
+            break;
+        if (ready > 0 && fds[1].revents)
+            alerts_dispatch();
+        http_engine_dispatch(engine, fds + first_http, ready > 0 ? n_http : 0);
+        /* A refresh may have brought a session whose reminder is due sooner. */
+        time_t next = alerts_next(time(NULL));
+        if (next < due)
+            due = next;
+    }
+}
+
+int cmd_remind(struct cmd_context *ctx)
+{
+    const struct config *cfg = ctx->cfg;
+    if (!cfg->notify) {
+        fprintf(stderr, "dheya-meet: remind has nothing to do: notifications are off "
+                "(--no-notify, or notify = no in the config file)\n");
+        return EXIT_USAGE;
+    }
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "dheya-meet: remind: %s\n", strerror(errno));
+        return EXIT_FAIL;
+    }
+    struct sigaction sa = {.sa_handler = on_signal}, old[N_HANDLED];
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < N_HANDLED; i++)
+        sigaction(handled[i], &sa, &old[i]);
+    struct remind r = {.ctx = ctx, .status = EXIT_OK};
+    static const struct alerts_hooks hooks = {
+        .join = on_join, .unavailable = on_unavailable, .loaded = on_loaded, .sent = on_sent};
+    if (alerts_start(cfg, ctx->api, &hooks, &r)) {
+        GString *marks = g_string_new(NULL);
+        for (int i = 0; i < cfg->n_remind; i++)
+            g_string_append_printf(marks, "%s%d", i ? ", " : "", cfg->remind[i]);
+        say("watching the sessions on %s; reminders %s min before", cfg->api_url,
+            cfg->n_remind ? marks->str : "(none)");
+        g_string_free(marks, TRUE);
+        run(&r);
+        if (r.flush)
+            outbox_flush_cancel(r.flush);
+        alerts_stop();
+    } else {
+        fprintf(stderr, "dheya-meet: remind: cannot start the notification thread\n");
+        r.status = EXIT_FAIL;
+    }
+    for (int i = 0; i < N_HANDLED; i++)
+        sigaction(handled[i], &old[i], NULL);
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+    signal_pipe[0] = signal_pipe[1] = -1;
+    return r.status;
+}
