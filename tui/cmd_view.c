@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "tui/commands.h"
+#include "tui/join.h"
 #include "tui/launcher.h"
 #include "tui/sanitize.h"
 #include "tui/timefmt.h"
@@ -37,16 +38,6 @@ static void print_row(const char *const cols[7])
 }
 
 /* Where the session stands: its countdown, unless it is over or called off. */
-static void standing(const struct meeting *m, time_t now, char *out, size_t outlen)
-{
-    if (meeting_is_completed(m))
-        snprintf(out, outlen, "completed");
-    else if (meeting_is_cancelled(m))
-        snprintf(out, outlen, "cancelled");
-    else
-        timefmt_relative(now, m->scheduled_at, m->duration, out, outlen);
-}
-
 static int list_sessions(struct cmd_context *ctx)
 {
     struct api_call call = {.kind = API_SESSIONS};
@@ -74,7 +65,7 @@ static int list_sessions(struct cmd_context *ctx)
             const struct meeting *m = &res->sessions.items[i];
             char when[64], rel[48], num[16];
             timefmt_local(m->scheduled_at, when, sizeof when);
-            standing(m, now, rel, sizeof rel);
+            timefmt_standing(m, now, rel, sizeof rel);
             snprintf(num, sizeof num, "%d", m->session_number);
             const char *row[] = {when, rel, m->user.name, m->package_name, num, m->status,
                                  m->id};
@@ -123,7 +114,7 @@ static void print_meeting(const struct meeting *m)
     field("Package", pkg, SANITIZE_LINE);
     g_free(pkg);
     timefmt_local(m->scheduled_at, when, sizeof when);
-    standing(m, time(NULL), rel, sizeof rel);
+    timefmt_standing(m, time(NULL), rel, sizeof rel);
     snprintf(buf, sizeof buf, "%s (%s)", when, rel);
     field("Scheduled", buf, SANITIZE_LINE);
     snprintf(buf, sizeof buf, "%d min", m->duration);
@@ -196,24 +187,12 @@ static int join(struct cmd_context *ctx, const char *id)
     if (res == NULL)
         return st;
     const struct meeting *m = &res->meeting;
-    char err[400], what[600];
-    char *checked = NULL, *url = NULL;
-    if (meeting_is_cancelled(m)) {
-        fprintf(stderr, "dheya-meet: session %s was cancelled; there is no meeting to join\n",
-                id);
+    char why[600], what[600];
+    char *url = join_url(m, why, sizeof why);
+    if (url == NULL) {
+        fprintf(stderr, "dheya-meet: session %s: %s\n", id, why);
         st = EXIT_FAIL;
-    } else if (m->meeting_url == NULL) {
-        fprintf(stderr, "dheya-meet: session %s has no meeting URL yet\n", id);
-        st = EXIT_FAIL;
-    } else if ((checked = launcher_check_url(m->meeting_url, err, sizeof err)) == NULL) {
-        char *shown = sanitize(m->meeting_url, SANITIZE_LINE);
-        fprintf(stderr, "dheya-meet: not opening %s: %s\n", shown, err);
-        free(shown);
-        st = EXIT_FAIL;
-    }
-    if (checked) {
-        bool jitsi = m->provider && strcmp(m->provider, "jitsi") == 0;
-        url = jitsi ? launcher_jitsi_url(checked, m->mentor.name) : g_strdup(checked);
+    } else {
         printf("Meeting URL: %s\n", url);
         fflush(stdout);
         switch (launcher_open(url, ctx->cfg->browser, what, sizeof what)) {
@@ -231,7 +210,6 @@ static int join(struct cmd_context *ctx, const char *id)
         if (meeting_is_completed(m))
             printf("Note: this session is already marked COMPLETED.\n");
     }
-    g_free(checked);
     g_free(url);
     api_result_free(res);
     return st;

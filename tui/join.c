@@ -1,6 +1,7 @@
 #include "tui/join.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -8,30 +9,38 @@
 #include "tui/launcher.h"
 #include "tui/sanitize.h"
 
-enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
-                            char *msg, size_t msglen)
+char *join_url(const struct meeting *m, char *msg, size_t msglen)
 {
-    *url = NULL;
     if (meeting_is_cancelled(m)) {
         snprintf(msg, msglen, "this session was cancelled; there is no meeting to join");
-        return JOIN_REFUSED;
+        return NULL;
     }
     if (m->meeting_url == NULL) {
         snprintf(msg, msglen, "the meeting link is not ready yet; refresh in a moment");
-        return JOIN_REFUSED;
+        return NULL;
     }
-    char err[400], what[600];
+    char err[400];
     char *checked = launcher_check_url(m->meeting_url, err, sizeof err);
     if (checked == NULL) {
         char *shown = sanitize(m->meeting_url, SANITIZE_LINE);
         snprintf(msg, msglen, "not opening %s: %s", shown, err);
         free(shown);
-        return JOIN_REFUSED;
+        return NULL;
     }
     bool jitsi = m->provider && strcmp(m->provider, "jitsi") == 0;
-    *url = jitsi && m->mentor.name ? launcher_jitsi_url(checked, m->mentor.name)
-                                   : g_strdup(checked);
+    char *url = jitsi && m->mentor.name ? launcher_jitsi_url(checked, m->mentor.name)
+                                        : g_strdup(checked);
     g_free(checked);
+    return url;
+}
+
+enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
+                            char *msg, size_t msglen)
+{
+    char what[600];
+    *url = join_url(m, msg, msglen);
+    if (*url == NULL)
+        return JOIN_REFUSED;
     switch (launcher_open(*url, browser, what, sizeof what)) {
     case LAUNCH_STARTED:
         snprintf(msg, msglen, "opened in the browser (%s)", what);

@@ -13,7 +13,11 @@ enum join_outcome {
     JOIN_REFUSED,  /* no meeting to join (cancelled, no URL yet, a URL we will not open) */
 };
 
-/* *url receives the URL to open or show (caller frees with g_free; NULL when refused); msg
+/* The URL to open for m (https only, with the mentor's name for Jitsi; caller frees with
+ * g_free), or NULL with msg saying why there is none. */
+char *join_url(const struct meeting *m, char *msg, size_t msglen);
+
+/* join_url, then the browser. *url receives the URL to open or show (caller frees with g_free; NULL when refused); msg
  * says what happened, for a person. */
 enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
                             char *msg, size_t msglen);

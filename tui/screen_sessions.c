@@ -109,16 +109,6 @@ static void draw_cell(WINDOW *win, int y, int *x, const char *text, int width)
     *x += width + 2;
 }
 
-static void standing(const struct meeting *m, time_t now, char *out, size_t outlen)
-{
-    if (meeting_is_completed(m))
-        snprintf(out, outlen, "completed");
-    else if (meeting_is_cancelled(m))
-        snprintf(out, outlen, "cancelled");
-    else
-        timefmt_relative(now, m->scheduled_at, m->duration, out, outlen);
-}
-
 static void draw_row(struct sessions *s, WINDOW *win, int y, const struct meeting *m,
                      bool selected, time_t now)
 {
@@ -128,7 +118,7 @@ static void draw_row(struct sessions *s, WINDOW *win, int y, const struct meetin
     struct tm tm;
     localtime_r(&m->scheduled_at, &tm);
     strftime(when, sizeof when, "%a %d %b %H:%M", &tm);
-    standing(m, now, rel, sizeof rel);
+    timefmt_standing(m, now, rel, sizeof rel);
     snprintf(num, sizeof num, "%d", m->session_number);
     char *mentee = sanitize(m->user.name, SANITIZE_LINE);
     char *pkg = sanitize(m->package_name, SANITIZE_LINE);

@@ -1,5 +1,7 @@
 #include "tui/timefmt.h"
 
+#include "net/meeting.h"
+
 #include <stdio.h>
 
 void timefmt_local(time_t t, char *out, size_t outlen)
@@ -41,4 +43,14 @@ void timefmt_relative(time_t now, time_t start, int minutes, char *out, size_t o
         span(-end, s, sizeof s);
         snprintf(out, outlen, "ended %s ago", s);
     }
+}
+
+void timefmt_standing(const struct meeting *m, time_t now, char *out, size_t outlen)
+{
+    if (meeting_is_completed(m))
+        snprintf(out, outlen, "completed");
+    else if (meeting_is_cancelled(m))
+        snprintf(out, outlen, "cancelled");
+    else
+        timefmt_relative(now, m->scheduled_at, m->duration, out, outlen);
 }

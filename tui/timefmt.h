@@ -12,4 +12,8 @@ void timefmt_local(time_t t, char *out, size_t outlen);
  * "in 12 min", "in 3 h 5 min", "in 2 days", "now", "running, 20 min in", "ended 2 h ago". */
 void timefmt_relative(time_t now, time_t start, int minutes, char *out, size_t outlen);
 
+/* Where a session stands: "completed", "cancelled", or timefmt_relative's countdown. */
+struct meeting;
+void timefmt_standing(const struct meeting *m, time_t now, char *out, size_t outlen);
+
 #endif
