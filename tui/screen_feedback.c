@@ -189,12 +189,13 @@ static void on_submitted(void *owner, struct api_result *res)
     struct feedback *f = owner;
     struct app *a = f->base.app;
     f->submitting = false;
-    if (res->status == NET_OK) {
+    enum outbox_verdict v = outbox_verdict_of(res);
+    if (v == OUTBOX_VERDICT_DONE) {
         api_result_free(res);
         sent(f, "Feedback sent. Thank you!");
         return;
     }
-    if (net_status_is_transient(res->status)) {
+    if (v == OUTBOX_VERDICT_LATER || v == OUTBOX_VERDICT_UNKNOWN) {
         const struct config *cfg = app_config(a);
         struct submission sub = {.kind = API_FEEDBACK, .session_id = f->id,
                                  .rating = f->draft.rating, .comment = f->draft.comment,
@@ -209,7 +210,7 @@ static void on_submitted(void *owner, struct api_result *res)
         app_status(a, APP_ERROR, "Cannot send and cannot queue: %s. The draft is kept; Ctrl-S "
                    "to retry.", err);
     } else {
-        char *msg = sanitize(res->message, SANITIZE_LINE);
+        char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         app_status(a, APP_ERROR, "Feedback not sent: %s. The draft is kept.", msg);
         free(msg);
     }

@@ -264,7 +264,7 @@ static void draw(struct screen *scr, WINDOW *win, bool all)
         r->dirty = false;
     }
     struct widget *t = timer_widget(r->timer), *c = checklist_widget(r->checklist);
-    if (all || t->dirty)
+    if (r->loaded && (all || t->dirty))
         widget_draw(t, win, false);
     if (all || c->dirty)
         widget_draw(c, win, true);
@@ -295,8 +295,8 @@ static void on_meeting(void *owner, struct api_result *res)
     struct app *a = r->base.app;
     r->loading = false;
     r->dirty = true;
-    if (res->status != NET_OK) {
-        char *msg = sanitize(res->message, SANITIZE_LINE);
+    if (res == NULL || res->status != NET_OK) {
+        char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         if (!r->loaded)
             snprintf(r->error, sizeof r->error, "%s. Press F5 to retry, q to go back.", msg);
         app_status(a, APP_ERROR, "Cannot load the session: %s. Retrying every %d s (F5 now).",
@@ -435,11 +435,12 @@ static void on_completed(void *owner, struct api_result *res)
     struct room *r = owner;
     struct app *a = r->base.app;
     r->completing = false;
-    if (res->status == NET_OK) {
+    enum outbox_verdict v = outbox_verdict_of(res);
+    if (v == OUTBOX_VERDICT_DONE) {
         mark_completed(r);
         app_status(a, APP_OK, "The session is marked COMPLETED.");
         open_feedback(r);
-    } else if (net_status_is_transient(res->status)) {
+    } else if (v == OUTBOX_VERDICT_LATER || v == OUTBOX_VERDICT_UNKNOWN) {
         const struct config *cfg = app_config(a);
         struct submission sub = {.kind = API_COMPLETE, .session_id = r->id,
                                  .key = r->complete_key,
@@ -455,7 +456,7 @@ static void on_completed(void *owner, struct api_result *res)
                        "to retry.", err);
         }
     } else {
-        char *msg = sanitize(res->message, SANITIZE_LINE);
+        char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         app_status(a, APP_ERROR, "Cannot end the session: %s", msg);
         free(msg);
     }

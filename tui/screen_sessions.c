@@ -47,7 +47,7 @@ static void on_loaded(void *owner, struct api_result *res)
     struct sessions *s = owner;
     s->loading = false;
     s->dirty = true;
-    if (res->status == NET_OK) {
+    if (res && res->status == NET_OK) {
         char *old_id = s->loaded && s->selected < (int)s->list.n
                            ? g_strdup(s->list.items[s->selected].id) : NULL;
         meeting_list_clear(&s->list);
@@ -63,7 +63,7 @@ static void on_loaded(void *owner, struct api_result *res)
         app_status(s->base.app, APP_OK, "%zu session%s loaded", s->list.n,
                    s->list.n == 1 ? "" : "s");
     } else {
-        char *msg = sanitize(res->message, SANITIZE_LINE);
+        char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         snprintf(s->error, sizeof s->error, "%s", msg);
         app_status(s->base.app, APP_ERROR, "Cannot load the sessions: %s. Press r to retry.",
                    msg);
