@@ -22,6 +22,7 @@ static struct {
     struct meeting_list list;
     bool fetching;
     time_t fetched_at; /* when the last refresh started; 0: never */
+    bool fresh;        /* a refresh came in since the last tick: check it at once */
     struct reminders_store *store;
     GHashTable *over; /* ids the room saw completed or cancelled */
 } al;
@@ -100,6 +101,7 @@ static void on_sessions(void *ud, struct api_result *res)
         meeting_list_clear(&al.list);
         al.list = res->sessions;
         memset(&res->sessions, 0, sizeof res->sessions);
+        al.fresh = true;
     }
     if (al.hooks.loaded)
         al.hooks.loaded(al.ud, res);
@@ -169,13 +171,17 @@ void alerts_tick(time_t now)
     }
     for (size_t i = 0; i < al.list.n; i++)
         check(&al.list.items[i], now);
+    al.fresh = false;
 }
 
 time_t alerts_next(time_t now)
 {
     if (!al.on)
         return 0;
-    time_t next = al.fetched_at + REFRESH_SECONDS;
+    if (al.fresh)
+        return now;
+    /* While a refresh runs, its answer sets fresh; no need to wake for it. */
+    time_t next = al.fetching ? now + REFRESH_SECONDS : al.fetched_at + REFRESH_SECONDS;
     for (size_t i = 0; i < al.list.n; i++) {
         const struct meeting *m = &al.list.items[i];
         time_t t = reminders_next(m, now, al.cfg->remind, al.cfg->n_remind, joined_of(m, now));

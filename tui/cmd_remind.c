@@ -31,6 +31,7 @@ struct remind {
     struct outbox_flush *flush;
     bool stop;
     int status;
+    bool loaded;      /* a refresh succeeded */
     bool load_failed; /* the last refresh failed: said once, until one succeeds */
 };
 
@@ -96,8 +97,9 @@ static void on_loaded(void *ud, const struct api_result *res)
 {
     struct remind *r = ud;
     if (res && res->status == NET_OK) {
-        if (r->load_failed)
-            say("the sessions load again (%zu)", res->sessions.n);
+        if (!r->loaded || r->load_failed)
+            say("%zu session%s loaded", res->sessions.n, res->sessions.n == 1 ? "" : "s");
+        r->loaded = true;
         r->load_failed = false;
         return;
     }
@@ -192,6 +194,9 @@ static void run(struct remind *r)
         long long until = (long long)(due < flush_at ? due : flush_at) * 1000 - realtime_ms();
         int timeout = until < 0 ? 0 : until > 60000 ? 60000 : (int)until;
         int t = http_engine_timeout(engine);
+        if (t >= 0 && t < timeout)
+            timeout = t;
+        t = notify_check();
         if (t >= 0 && t < timeout)
             timeout = t;
         struct pollfd fds[2 + MAX_HTTP_FDS];

@@ -333,13 +333,18 @@ void notify_dispatch(void)
     }
 }
 
-void notify_check(void)
+int notify_check(void)
 {
     if (ui.sh == NULL)
-        return;
+        return -1;
     gint64 since = __atomic_load_n(&ui.sh->busy_since, __ATOMIC_SEQ_CST);
-    if (since && g_get_monotonic_time() - since > STUCK_US)
-        unavailable("the notification service does not answer");
+    if (since == 0)
+        return -1;
+    gint64 left = since + STUCK_US - g_get_monotonic_time();
+    if (left > 0)
+        return (int)(left / 1000) + 1;
+    unavailable("the notification service does not answer");
+    return -1;
 }
 
 char *notify_body_markup(const char *body)

@@ -35,9 +35,10 @@ void notify_stop(void);
 int notify_fd(void);
 /* Runs the hooks for what the thread reported. Never blocks. */
 void notify_dispatch(void);
-/* Call about once a second: notices a service that takes too long to answer and reports it
- * through the unavailable hook, since the thread itself hears only after D-Bus times out. */
-void notify_check(void);
+/* Notices a service that takes too long to answer and reports it through the unavailable
+ * hook, since the thread itself hears only after D-Bus times out. Returns the milliseconds
+ * after which it is worth calling again (a call to the service is running), or -1. */
+int notify_check(void);
 
 /* Shows a notification: summary and body are plain text (sanitized here; the body is
  * markup-escaped, as the service reads it as markup). join_id, when not NULL, adds a Join

@@ -1,0 +1,143 @@
+"""Desktop notifications on a private D-Bus session bus with python3-dbusmock's
+notification_daemon: the exact texts sent, markup escaped, the Join action launching the
+meeting, and no bus or a service that never answers costing nothing. Driven through
+`dheya-meet remind` (no terminal); the screens' side is in test_notify_screens.py."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from harness import (Client, Scratch, Server, browser_recorder, check, eq, read_record,  # noqa
+                     run, test)
+from notifyd import NotifyBus, Remind  # noqa: E402
+
+srv = Server()
+pkg = srv.package()
+EVIL = '<b>Meera</b> & <a href="https://evil.example/">Co</a> <img src="file:///etc/passwd">'
+EVIL_ESCAPED = ("&lt;b&gt;Meera&lt;/b&gt; &amp; &lt;a href=&quot;https://evil.example/&quot;"
+                "&gt;Co&lt;/a&gt; &lt;img src=&quot;file:///etc/passwd&quot;&gt;")
+_n = [0]
+
+
+def cast(mentee_name="Meera Nair"):
+    """A mentor of their own (so that tests do not see each other's sessions) and a mentee."""
+    _n[0] += 1
+    mentor = srv.user(f"Mentor {_n[0]}", "mentor", email=f"mentor{_n[0]}@example.com")
+    mentee = srv.user(mentee_name, email=f"mentee{_n[0]}@example.com")
+    return mentor, mentee
+
+
+def at(seconds):
+    """A whole-second UTC time that many seconds from now, as the platform takes it."""
+    t = int(time.time()) + seconds
+    return t, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def hhmm(t):
+    return time.strftime("%H:%M", time.gmtime(t))
+
+
+def client(mentor, marks="10"):
+    c = Client(srv, mentor["token"])
+    c.config(f"remind_minutes = {marks}\n")
+    return c
+
+
+@test
+def reminder_has_the_exact_text_with_markup_escaped_and_a_join_action():
+    mentor, mentee = cast(EVIL)
+    start, when = at(5 * 60 + 40)
+    srv.book(mentee, mentor, pkg, when=when, duration=45)
+    bus = NotifyBus(Scratch())
+    r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+    n = bus.wait_notify(lambda n: n.summary.startswith("Session in"))
+    eq(n.summary, "Session in 6 min")
+    eq(n.body, f"{EVIL_ESCAPED} \u00b7 Destination Mastery, session 1\n"
+               f"{hhmm(start)}\u2013{hhmm(start + 45 * 60)} UTC")
+    check("<" not in n.body, n.body)
+    eq(n.app_name, "dheya-meet")
+    eq(n.actions, {"join": "Join"})
+    eq(r.stop()[0], 0)
+    eq(len(bus.notifications()), 1, "one reminder for one session and mark")
+
+
+@test
+def join_action_launches_the_meeting_and_records_the_join():
+    mentor, mentee = cast()
+    start, when = at(3 * 60)
+    b = srv.book(mentee, mentor, pkg, when=when)["booking"]
+    s = Scratch()
+    script, record = browser_recorder(s)
+    bus = NotifyBus(s)
+    c = client(mentor)
+    r = Remind(c, env={"DBUS_SESSION_BUS_ADDRESS": bus.address, "BROWSER": script,
+                       "DISPLAY": ":0"})
+    n = bus.wait_notify(lambda n: "join" in n.actions)
+    bus.invoke(n.id, "join")
+    argv = read_record(record)
+    eq(argv, [script, b["meetingUrl"] + "#userInfo.displayName=%22Mentor%202%22"])
+    joined = os.path.join(c.env["XDG_STATE_HOME"], "dheya-meet", "joined", b["id"])
+    check(os.path.exists(joined), "the join time is kept for the room's timer")
+    r.wait_log("opened in the browser")
+    eq(r.stop()[0], 0)
+
+
+@test
+def no_join_action_where_the_service_has_no_actions():
+    mentor, mentee = cast()
+    _, when = at(4 * 60)
+    srv.book(mentee, mentor, pkg, when=when)
+    bus = NotifyBus(Scratch(), caps="body")
+    r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+    n = bus.wait_notify(lambda n: n.summary.startswith("Session in"))
+    eq(n.actions, {})
+    eq(r.stop()[0], 0)
+
+
+@test
+def no_session_bus_is_said_once_and_costs_nothing():
+    mentor, mentee = cast()
+    for minutes in (3, 4):
+        srv.book(mentee, mentor, pkg, when=at(minutes * 60)[1])
+    s = Scratch()
+    r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=" +
+                                    s.file("no-bus-here"), "XDG_RUNTIME_DIR": s.path})
+    r.wait_log("notified: Session in 4 min")  # the second reminder was handed over
+    r.wait_log("desktop notifications are unavailable")
+    code, took = r.stop()
+    eq(code, 0)
+    check(took < 1.0, f"stopping took {took:.2f} s")
+    eq(r.log().count("unavailable"), 1, r.log())
+
+
+@test
+def a_service_that_never_answers_is_reported_and_stops_nothing():
+    mentor, mentee = cast()
+    for minutes in (3, 4):
+        srv.book(mentee, mentor, pkg, when=at(minutes * 60)[1])
+    bus = NotifyBus(Scratch())
+    bus.hang()
+    r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+    r.wait_log("notified: Session in 4 min")
+    begun = time.monotonic()
+    r.wait_log("the notification service does not answer", timeout=10)
+    check(time.monotonic() - begun < 6, "said within a few seconds, not after D-Bus's 25 s")
+    code, took = r.stop()
+    eq(code, 0)
+    check(took < 1.0, f"stopping took {took:.2f} s with a call stuck on D-Bus")
+    eq(r.log().count("unavailable"), 1, r.log())
+
+
+@test
+def no_notify_turns_remind_off():
+    mentor, _ = cast()
+    c = client(mentor)
+    p = c.run("--no-notify", "remind")
+    eq(p.returncode, 2, p.err)
+    check("notifications are off" in p.err, p.err)
+    c.config("notify = no\n")
+    p = c.run("remind")
+    eq(p.returncode, 2, p.err)
+
+
+run()
