@@ -97,14 +97,14 @@ void alerts_dispatch(void)
 static void on_sessions(void *ud, struct api_result *res)
 {
     al.fetching = false;
+    if (al.hooks.loaded)
+        al.hooks.loaded(al.ud, res);
     if (res && res->status == NET_OK) {
         meeting_list_clear(&al.list);
         al.list = res->sessions;
         memset(&res->sessions, 0, sizeof res->sessions);
         al.fresh = true;
     }
-    if (al.hooks.loaded)
-        al.hooks.loaded(al.ud, res);
     api_result_free(res);
 }
 
