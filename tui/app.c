@@ -175,6 +175,14 @@ void app_status(struct app *a, enum app_status_kind kind, const char *fmt, ...)
     a->status_dirty = true;
 }
 
+void app_status_done(struct app *a)
+{
+    if (a->status_kind == APP_PROGRESS && a->status[0]) {
+        a->status[0] = '\0';
+        a->status_dirty = true;
+    }
+}
+
 void app_dialog(struct app *a, struct dialog *d)
 {
     if (a->overlay)

@@ -38,6 +38,9 @@ void app_quit(struct app *a);
 void app_status(struct app *a, enum app_status_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Clears the status line if it shows progress (the work is done, nothing to say). */
+void app_status_done(struct app *a);
+
 /* Opens a modal dialog over the top screen (the app owns it); the screen's on_dialog gets
  * the answer. */
 void app_dialog(struct app *a, struct dialog *d);

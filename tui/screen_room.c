@@ -57,7 +57,7 @@ struct room {
     char *id;
     bool join_on_load;
     struct meeting m;
-    bool loaded, loading, completing;
+    bool loaded, loading, completing, load_failed;
     time_t loaded_at, joined;
     char error[600];
     struct checklist *checklist;
@@ -301,6 +301,7 @@ static void on_meeting(void *owner, struct api_result *res)
             snprintf(r->error, sizeof r->error, "%s. Press F5 to retry, q to go back.", msg);
         app_status(a, APP_ERROR, "Cannot load the session: %s. Retrying every %d s (F5 now).",
                    msg, REFRESH_SECONDS);
+        r->load_failed = true;
         free(msg);
         api_result_free(res);
         return;
@@ -314,6 +315,9 @@ static void on_meeting(void *owner, struct api_result *res)
     api_result_free(res);
     r->loaded = true;
     r->error[0] = '\0';
+    if (r->load_failed)
+        app_status(a, APP_OK, "The platform answers again.");
+    r->load_failed = false;
     fill_sidebar(r);
     fill_checklist_hints(r);
     update_timer(r);

@@ -60,8 +60,7 @@ static void on_loaded(void *owner, struct api_result *res)
             if (strcmp(s->list.items[i].id, old_id) == 0)
                 s->selected = (int)i;
         g_free(old_id);
-        app_status(s->base.app, APP_OK, "%zu session%s loaded", s->list.n,
-                   s->list.n == 1 ? "" : "s");
+        app_status_done(s->base.app);
     } else {
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         snprintf(s->error, sizeof s->error, "%s", msg);
