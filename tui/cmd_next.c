@@ -24,7 +24,6 @@
 #define SOON (10 * 60)         /* waybar's class "soon" */
 #define JOIN_AHEAD (15 * 60)   /* join --next takes a session starting this soon */
 #define OVER_SHOWN (30 * 60)   /* a session not completed is shown this long past its end */
-#define CACHE_FILE "next-cache"
 #define CACHE_LOCK "next-cache.lock"
 #define CACHE_MAX (4 * 1024 * 1024)
 #define CACHE_MAGIC "dheya-meet-next 1"
@@ -125,8 +124,8 @@ static char *line_text(const struct pick *p, bool stale)
     return g_strdup_printf("%s \u00b7 %s%s", name, when, stale ? " (stale)" : "");
 }
 
-/* ---- the cache: "dheya-meet-next 1 FETCHED_AT ORIGIN ACCOUNT\n" then the sessions as
- * JSON ---- */
+/* ---- the cache: one file per token (named by its fingerprint), "dheya-meet-next 1
+ * FETCHED_AT ORIGIN ACCOUNT\n" then the sessions as JSON ---- */
 
 struct cache {
     struct meeting_list list;
@@ -140,7 +139,9 @@ static void cache_read(const char *dir, const char *origin, const char *account,
     memset(c, 0, sizeof *c);
     char err[300];
     size_t len;
-    char *text = durable_read(dir, CACHE_FILE, CACHE_MAX, &len, err, sizeof err);
+    char *name = g_strconcat("next-", account, NULL);
+    char *text = durable_read(dir, name, CACHE_MAX, &len, err, sizeof err);
+    g_free(name);
     char *nl = text ? strchr(text, '\n') : NULL;
     if (nl) {
         *nl = '\0';
@@ -168,8 +169,10 @@ static void cache_write(const char *dir, const char *origin, const char *account
     char *text = g_strdup_printf(CACHE_MAGIC " %lld %s %s\n%s", (long long)now, origin,
                                  account, json);
     char err[300];
-    if (!durable_write(dir, CACHE_FILE, text, strlen(text), err, sizeof err))
+    char *name = g_strconcat("next-", account, NULL);
+    if (!durable_write(dir, name, text, strlen(text), err, sizeof err))
         fprintf(stderr, "dheya-meet: the answer is not cached: %s\n", err);
+    g_free(name);
     g_free(text);
     free(json);
 }
