@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "themes/theme.h"
+#include "tui/alerts.h"
 #include "tui/crash.h"
 #include "tui/loop.h"
 #include "tui/outbox.h"
@@ -397,6 +398,7 @@ static void on_tick(void *ud, time_t now)
     }
     if (now % 60 == 0)
         app_flush_outbox(a);
+    alerts_tick(now);
     struct screen *s = top(a);
     if (s && s->cls->on_tick && !a->too_small)
         s->cls->on_tick(s, now);
@@ -451,6 +453,30 @@ static const struct loop_callbacks callbacks = {
     .wake = on_wake,
 };
 
+/* ---- desktop notifications (tui/alerts) ---- */
+
+/* A reminder's Join action: that session's room, joining as soon as it is loaded, as J on
+ * the sessions screen does. */
+static void on_alert_join(void *ud, const char *id, const struct meeting *m)
+{
+    struct app *a = ud;
+    if (a->overlay)
+        close_overlay(a);
+    struct screen *room = screen_room_new(id, true);
+    if (room)
+        app_push(a, room);
+}
+
+static void on_alert_unavailable(void *ud, const char *why)
+{
+    app_status(ud, APP_INFO, "Desktop notifications are unavailable: %s.", why);
+}
+
+static void on_alerts_fd(void *ud, int fd)
+{
+    alerts_dispatch();
+}
+
 static void terminal_start(void)
 {
     initscr();
@@ -484,7 +510,12 @@ int app_run(const struct config *cfg, struct http_engine *engine, struct api *ap
     }
     app_push(&a, first);
     app_flush_outbox(&a);
+    static const struct alerts_hooks alert_hooks = {.join = on_alert_join,
+                                                    .unavailable = on_alert_unavailable};
+    if (alerts_start(cfg, api, &alert_hooks, &a))
+        loop_watch(a.loop, alerts_fd(), on_alerts_fd, &a);
     loop_run(a.loop);
+    alerts_stop();
     if (a.flush)
         outbox_flush_cancel(a.flush);
     while (a.depth)
@@ -514,6 +545,8 @@ static void on_flushed(void *ud, const struct outbox_report *r)
     else if (r->sent && r->kept == 0)
         app_status(a, APP_OK, "%d queued submission%s delivered.", r->sent,
                    r->sent == 1 ? "" : "s");
+    if (r->sent)
+        alerts_delivered(r->sent);
     else if (r->kept)
         app_status(a, APP_INFO, "%d submission%s still queued; retried in a minute.", r->kept,
                    r->kept == 1 ? "" : "s");

@@ -9,6 +9,7 @@
 
 #include "net/submission.h"
 #include "themes/theme.h"
+#include "tui/alerts.h"
 #include "tui/app.h"
 #include "tui/draft.h"
 #include "tui/loop.h"
@@ -192,6 +193,7 @@ static void on_submitted(void *owner, struct api_result *res)
     enum outbox_verdict v = outbox_verdict_of(res);
     if (v == OUTBOX_VERDICT_DONE) {
         api_result_free(res);
+        alerts_feedback(f->mentee, f->draft.rating, false);
         sent(f, "Feedback sent. Thank you!");
         return;
     }
@@ -204,6 +206,7 @@ static void on_submitted(void *owner, struct api_result *res)
         char err[300];
         if (outbox_add(cfg->api_url, cfg->token, &sub, err, sizeof err)) {
             api_result_free(res);
+            alerts_feedback(f->mentee, f->draft.rating, true);
             sent(f, "The platform cannot be reached: feedback queued, will be sent.");
             return;
         }

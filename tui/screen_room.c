@@ -9,6 +9,7 @@
 
 #include "net/submission.h"
 #include "themes/theme.h"
+#include "tui/alerts.h"
 #include "tui/app.h"
 #include "tui/devices.h"
 #include "tui/join.h"
@@ -124,10 +125,6 @@ static void fill_sidebar(struct room *r)
 static void fill_checklist_hints(struct room *r)
 {
     char hint[256];
-    devices_audio_hint(hint, sizeof hint);
-    checklist_set_hint(r->checklist, ITEM_AUDIO, hint);
-    devices_video_hint(hint, sizeof hint);
-    checklist_set_hint(r->checklist, ITEM_VIDEO, hint);
     if (r->loaded && r->m.notes && *r->m.notes) {
         char *notes = sanitize(r->m.notes, SANITIZE_LINE);
         snprintf(hint, sizeof hint, "review the notes: %s", notes);
@@ -321,6 +318,7 @@ static void on_meeting(void *owner, struct api_result *res)
     fill_sidebar(r);
     fill_checklist_hints(r);
     update_timer(r);
+    alerts_seen(&r->m); /* a participant joined: a desktop notification too */
     if (was_loaded && r->m.n_participants > had) {
         char *name = sanitize(r->m.participants[r->m.n_participants - 1].name, SANITIZE_LINE);
         app_status(a, APP_INFO, "%s joined the meeting", name);
@@ -429,6 +427,7 @@ static void open_feedback(struct room *r)
 static void mark_completed(struct room *r)
 {
     set_text(&r->m.status, "COMPLETED");
+    alerts_seen(&r->m); /* no "time is up" for a session ended */
     fill_sidebar(r);
     update_timer(r);
     r->dirty = true;
@@ -614,6 +613,12 @@ struct screen *screen_room_new(const char *session_id, bool join_now)
     checklist_add(r->checklist, "Audio", NULL);
     checklist_add(r->checklist, "Video", NULL);
     checklist_add(r->checklist, "Goals", NULL);
+    /* What the machine offers, read once as the room opens. */
+    char hint[256];
+    devices_audio_hint(hint, sizeof hint);
+    checklist_set_hint(r->checklist, ITEM_AUDIO, hint);
+    devices_video_hint(hint, sizeof hint);
+    checklist_set_hint(r->checklist, ITEM_VIDEO, hint);
     fill_checklist_hints(r);
     r->joined = jointime_get(session_id);
     r->dirty = true;
