@@ -121,13 +121,10 @@ static void event(GString *out, const struct meeting *m, time_t now, const int *
 int cmd_ics(struct cmd_context *ctx, int days)
 {
     cmd_flush_start(ctx);
-    struct api_call call = {.kind = API_SESSIONS};
-    struct api_result *res = cmd_call(ctx, &call);
-    if (res == NULL || res->status != NET_OK) {
-        int st = cmd_report(res, "cannot list sessions");
-        api_result_free(res);
+    int st;
+    struct api_result *res = cmd_sessions(ctx, &st);
+    if (res == NULL)
         return cmd_finish(ctx, st);
-    }
     time_t now = time(NULL), until = now + (time_t)days * 24 * 3600;
     GString *out = g_string_new(NULL);
     content_line(out, "BEGIN:VCALENDAR");

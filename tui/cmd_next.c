@@ -196,13 +196,8 @@ static struct api_result *call_wait(struct http_engine *e, struct api *api,
 /* The sessions from the platform, on an engine of our own (see cmd_next.h). */
 static struct api_result *fetch(const struct config *cfg)
 {
-    struct http_config hc = {
-        .connect_timeout_ms = cfg->connect_timeout_seconds * 1000L,
-        .total_timeout_ms = cfg->timeout_seconds * 1000L,
-        .max_retries = cfg->retries,
-        .ca_file = cfg->ca_file,
-        .insecure = cfg->insecure,
-    };
+    struct http_config hc;
+    cmd_http_config(cfg, &hc);
     struct http_engine *e = http_engine_new(&hc);
     struct api *api = e ? api_new(e, cfg->api_url, cfg->token) : NULL;
     struct api_call call = {.kind = API_SESSIONS};
@@ -444,13 +439,10 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
 int cmd_join_next(struct cmd_context *ctx)
 {
     cmd_flush_start(ctx);
-    struct api_call call = {.kind = API_SESSIONS};
-    struct api_result *res = cmd_call(ctx, &call);
-    if (res == NULL || res->status != NET_OK) {
-        int st = cmd_report(res, "cannot list sessions");
-        api_result_free(res);
+    int st;
+    struct api_result *res = cmd_sessions(ctx, &st);
+    if (res == NULL)
         return cmd_finish(ctx, st);
-    }
     time_t now = time(NULL);
     /* The session in progress, else the first to start within JOIN_AHEAD. */
     const struct meeting *chosen = NULL;
@@ -470,7 +462,7 @@ int cmd_join_next(struct cmd_context *ctx)
     if (chosen) {
         char *id = g_strdup(chosen->id);
         api_result_free(res);
-        int st = cmd_join(ctx, id);
+        st = cmd_join(ctx, id);
         g_free(id);
         return st;
     }

@@ -37,16 +37,12 @@ static void print_row(const char *const cols[7])
     free(id);
 }
 
-/* Where the session stands: its countdown, unless it is over or called off. */
 static int list_sessions(struct cmd_context *ctx)
 {
-    struct api_call call = {.kind = API_SESSIONS};
-    struct api_result *res = cmd_call(ctx, &call);
-    if (res == NULL || res->status != NET_OK) {
-        int st = cmd_report(res, "cannot list sessions");
-        api_result_free(res);
+    int st;
+    struct api_result *res = cmd_sessions(ctx, &st);
+    if (res == NULL)
         return st;
-    }
     if (ctx->json) {
         print_json(meeting_list_to_json(&res->sessions));
     } else if (res->sessions.n == 0) {

@@ -55,13 +55,8 @@ int cmd_open(struct cmd_context *ctx, const struct config *cfg)
     if (cfg->insecure)
         fprintf(stderr, "dheya-meet: warning: --insecure: the platform's certificate is not "
                 "checked; anyone on the network path can read and change this session\n");
-    struct http_config hc = {
-        .connect_timeout_ms = cfg->connect_timeout_seconds * 1000L,
-        .total_timeout_ms = cfg->timeout_seconds * 1000L,
-        .max_retries = cfg->retries,
-        .ca_file = cfg->ca_file,
-        .insecure = cfg->insecure,
-    };
+    struct http_config hc;
+    cmd_http_config(cfg, &hc);
     ctx->engine = http_engine_new(&hc);
     ctx->api = ctx->engine ? api_new(ctx->engine, cfg->api_url, cfg->token) : NULL;
     if (ctx->api == NULL) {
@@ -176,4 +171,28 @@ struct api_result *cmd_call(struct cmd_context *ctx, const struct api_call *call
         return NULL;
     run_until(ctx, &w.done, -1);
     return w.res;
+}
+
+void cmd_http_config(const struct config *cfg, struct http_config *hc)
+{
+    *hc = (struct http_config){
+        .connect_timeout_ms = cfg->connect_timeout_seconds * 1000L,
+        .total_timeout_ms = cfg->timeout_seconds * 1000L,
+        .max_retries = cfg->retries,
+        .ca_file = cfg->ca_file,
+        .insecure = cfg->insecure,
+    };
+}
+
+struct api_result *cmd_sessions(struct cmd_context *ctx, int *st)
+{
+    struct api_call call = {.kind = API_SESSIONS};
+    struct api_result *res = cmd_call(ctx, &call);
+    if (res == NULL || res->status != NET_OK) {
+        *st = cmd_report(res, "cannot list sessions");
+        api_result_free(res);
+        return NULL;
+    }
+    *st = EXIT_OK;
+    return res;
 }

@@ -53,6 +53,13 @@ int cmd_finish(struct cmd_context *ctx, int st);
  * caller frees the result; NULL when out of memory. */
 struct api_result *cmd_call(struct cmd_context *ctx, const struct api_call *call);
 
+/* The sessions (cmd_call of API_SESSIONS); on failure the reason is printed, *st is the
+ * exit status and NULL is returned. The caller frees the result. */
+struct api_result *cmd_sessions(struct cmd_context *ctx, int *st);
+
+/* The engine's settings from the config: timeouts, retries, CA file, --insecure. */
+void cmd_http_config(const struct config *cfg, struct http_config *hc);
+
 /* Prints "dheya-meet: MESSAGE" (sanitized) for a failed call and returns its exit status. */
 int cmd_report(const struct api_result *res, const char *doing);
 
