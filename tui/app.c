@@ -53,6 +53,7 @@ struct app {
     GString *raw; /* bytes to write after the next frame */
     long long wake_at; /* 0: none */
     struct outbox_flush *flush; /* running, or NULL */
+    char notify_note[300]; /* "notifications are unavailable", waiting for a quiet status line */
 };
 
 const struct config *app_config(const struct app *a)
@@ -174,6 +175,12 @@ void app_status(struct app *a, enum app_status_kind kind, const char *fmt, ...)
     a->status_kind = kind;
     a->status_at = time(NULL);
     a->status_dirty = true;
+}
+
+bool app_status_busy(const struct app *a)
+{
+    return a->status[0] && a->status_kind != APP_PROGRESS &&
+           time(NULL) - a->status_at < STATUS_FADE_SECONDS;
 }
 
 void app_status_done(struct app *a)
@@ -396,6 +403,10 @@ static void on_tick(void *ud, time_t now)
         a->status[0] = '\0';
         a->status_dirty = true;
     }
+    if (a->notify_note[0] && !a->status[0]) {
+        app_status(a, APP_INFO, "%s", a->notify_note);
+        a->notify_note[0] = '\0';
+    }
     if (now % 60 == 0)
         app_flush_outbox(a);
     alerts_tick(now);
@@ -467,9 +478,12 @@ static void on_alert_join(void *ud, const char *id, const struct meeting *m)
         app_push(a, room);
 }
 
+/* Said once, when the status line has nothing else to say (it would hide "Feedback sent"). */
 static void on_alert_unavailable(void *ud, const char *why)
 {
-    app_status(ud, APP_INFO, "Desktop notifications are unavailable: %s.", why);
+    struct app *a = ud;
+    snprintf(a->notify_note, sizeof a->notify_note, "Desktop notifications are unavailable: "
+             "%s.", why);
 }
 
 static void on_alerts_fd(void *ud, int fd)

@@ -38,6 +38,10 @@ void app_quit(struct app *a);
 void app_status(struct app *a, enum app_status_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* True while the status line shows a fresh message (not progress) that a background
+ * report should not cover yet. */
+bool app_status_busy(const struct app *a);
+
 /* Clears the status line if it shows progress (the work is done, nothing to say). */
 void app_status_done(struct app *a);
 

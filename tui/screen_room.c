@@ -59,6 +59,8 @@ struct room {
     bool join_on_load;
     struct meeting m;
     bool loaded, loading, completing, load_failed;
+    char offline[700];     /* the last load failure, for the status line */
+    bool offline_pending;  /* not shown yet: the status line was busy */
     time_t loaded_at, joined;
     char error[600];
     struct checklist *checklist;
@@ -296,8 +298,12 @@ static void on_meeting(void *owner, struct api_result *res)
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         if (!r->loaded)
             snprintf(r->error, sizeof r->error, "%s. Press F5 to retry, q to go back.", msg);
-        app_status(a, APP_ERROR, "Cannot load the session: %s. Retrying every %d s (F5 now).",
-                   msg, REFRESH_SECONDS);
+        snprintf(r->offline, sizeof r->offline, "Cannot load the session: %s. Retrying every "
+                 "%d s (F5 now).", msg, REFRESH_SECONDS);
+        /* A background refresh does not cover what the mentor was just told ("queued"). */
+        r->offline_pending = r->loaded && app_status_busy(a);
+        if (!r->offline_pending)
+            app_status(a, APP_ERROR, "%s", r->offline);
         r->load_failed = true;
         free(msg);
         api_result_free(res);
@@ -315,6 +321,7 @@ static void on_meeting(void *owner, struct api_result *res)
     if (r->load_failed)
         app_status(a, APP_OK, "The platform answers again.");
     r->load_failed = false;
+    r->offline_pending = false;
     fill_sidebar(r);
     fill_checklist_hints(r);
     update_timer(r);
@@ -537,6 +544,10 @@ static void on_dialog(struct screen *scr, int tag, int choice)
 static void on_tick(struct screen *scr, time_t now)
 {
     struct room *r = (struct room *)scr;
+    if (r->offline_pending && !app_status_busy(r->base.app)) {
+        app_status(r->base.app, APP_ERROR, "%s", r->offline);
+        r->offline_pending = false;
+    }
     if (now - r->loaded_at >= REFRESH_SECONDS)
         load(r);
     timer_tick(r->timer, now);
