@@ -63,9 +63,11 @@ class Term:
     def _file(self, name):
         return os.path.join(self.dir, f"run{self.runs}.{name}")
 
-    def run(self, argv, env=None, cwd=None):
+    def run(self, argv, env=None, cwd=None, stderr_to_file=True):
         """Starts argv (a list) in the window with exactly env (plus TERM), the previous run
-        having ended. Returns once the program is running and being recorded."""
+        having ended. Returns once the program is running and being recorded. Its stderr
+        goes to a file (see stderr()), or with stderr_to_file=False to the terminal, as it
+        would for a user."""
         if self.started and self.exited() is None:
             raise AssertionError("the previous program is still running")
         self.runs += 1
@@ -84,7 +86,7 @@ class Term:
                 "read _ < " + q(go) + "\n"
                 "stty -g > " + q(self._file("stty-before")) + "\n"
                 f'env -i TERM="$TERM" {env_args} ' + " ".join(q(a) for a in argv) +
-                " 2> " + q(self._file("err")) + "\n"
+                (" 2> " + q(self._file("err")) if stderr_to_file else "") + "\n"
                 "st=$?\n"
                 "stty -g > " + q(self._file("stty-after")) + "\n"
                 "printf '%s\\n' " + q(AFTER_EXIT) + "\n"
