@@ -163,6 +163,14 @@ static bool parse_number(const char *s, int min, int max, int *out)
     return true;
 }
 
+/* GLib's and libnotify's warnings ("Failed to connect to proxy") would be written over the
+ * screens; the status line already says when notifications are unavailable. */
+static GLogWriterOutput quiet_log(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                  gpointer ud)
+{
+    return G_LOG_WRITER_HANDLED;
+}
+
 /* The screens: sessions, or straight into a room with --session ID. */
 static int interactive(const struct config_overrides *ov, const char *session_id)
 {
@@ -173,6 +181,7 @@ static int interactive(const struct config_overrides *ov, const char *session_id
     }
     if (session_id && *session_id == '\0')
         return bad_usage("--session needs a session ID");
+    g_log_set_writer_func(quiet_log, NULL, NULL);
     sanitize_init_locale();
     signal(SIGPIPE, SIG_IGN);
     char err[600];
