@@ -97,8 +97,13 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         srv.stop()
         try:
             t.send_keys("C-s")
-            t.wait_for("queued, will be sent")
-            eq(len(c.queued()), 1, "one submission in the outbox")
+            wait_for(lambda: len(c.queued()) == 1, 10, "one submission in the outbox")
+            # The mentor is told (checked at the end, so that a failure here does not hide
+            # whether the submission is delivered).
+            try:
+                told = t.wait_for("queued, will be sent", timeout=3)
+            except AssertionError as e:
+                told = e
             eq(drafts(c), [], "the draft became the queued submission")
             t.send_keys("q")
             eq(t.wait_exit(), 0)
@@ -119,6 +124,7 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         t.send_keys("q")
         eq(t.wait_exit(), 0)
     eq(feedback_rows(b["id"]), [(5, comment)], "exactly once")
+    check(isinstance(told, str), f"the status line said the feedback was queued: {told}")
 
 
 if __name__ == "__main__":
