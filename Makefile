@@ -118,6 +118,10 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/user
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/dheya-meet-remind.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/user/dheya-meet-remind.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/user/dheya-meet-remind.service
 
 clean:
 	rm -rf build
