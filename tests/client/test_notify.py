@@ -1,15 +1,19 @@
 """Desktop notifications on a private D-Bus session bus with python3-dbusmock's
 notification_daemon: the exact texts sent, markup escaped, the Join action launching the
 meeting, and no bus or a service that never answers costing nothing. Driven through
-`dheya-meet remind` (no terminal); the screens' side is in test_notify_screens.py."""
+`dheya-meet remind` (no terminal), and with the screens open in a real terminal (tmux):
+keys answered within 100 ms with no bus or a hung service, the Join action opening the
+room, "Feedback sent"."""
 import os
+import re
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (Client, Scratch, Server, browser_recorder, check, eq, read_record,  # noqa
-                     run, test)
+from harness import (CLIENT_BIN, Client, Scratch, Server, browser_recorder, check, eq,  # noqa
+                     read_record, run, test)
 from notifyd import NotifyBus, Remind  # noqa: E402
+from term import Term  # noqa: E402
 
 srv = Server()
 pkg = srv.package()
@@ -138,6 +142,101 @@ def no_notify_turns_remind_off():
     c.config("notify = no\n")
     p = c.run("remind")
     eq(p.returncode, 2, p.err)
+
+
+# ---- with the screens open ----
+
+def key_latencies(t, rounds=6):
+    """Seconds from sending ? to the help on screen, and from Esc to it gone, each round."""
+    out = []
+    for _ in range(rounds):
+        for key, shown in (("?", True), ("Escape", False)):
+            begun = time.monotonic()
+            t.send_keys(key)
+            while ("Keys: Sessions" in t.screen()) != shown:
+                if time.monotonic() - begun > 5:
+                    raise AssertionError(f"no answer to {key}: {t.screen()}")
+            out.append(time.monotonic() - begun)
+    return out
+
+
+def screens_respond_while(env_for_bus, label):
+    mentor, mentee = cast()
+    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # a reminder falls due at once
+    with Term(100, 24) as t:
+        c = client(mentor)
+        t.run([CLIENT_BIN], env={**c.env, **env_for_bus(t.scratch)})
+        t.wait_for("Meera Nair")
+        lat = key_latencies(t)
+        t.wait_for("Desktop notifications are unavailable", timeout=20)
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+    worst = max(lat)
+    print(f"# {label}: key to screen {1000 * min(lat):.0f}-{1000 * worst:.0f} ms "
+          f"over {len(lat)} keys", flush=True)
+    check(worst < 0.100, f"{label}: a key took {1000 * worst:.0f} ms")
+
+
+@test
+def keys_are_answered_within_100_ms_without_a_bus():
+    screens_respond_while(lambda s: {"DBUS_SESSION_BUS_ADDRESS": "unix:path=" +
+                                     s.file("none"), "XDG_RUNTIME_DIR": s.path}, "no bus")
+
+
+@test
+def keys_are_answered_within_100_ms_while_the_service_hangs():
+    def hung(s):
+        bus = NotifyBus(s)
+        bus.hang()
+        return {"DBUS_SESSION_BUS_ADDRESS": bus.address}
+    screens_respond_while(hung, "hung service")
+
+
+@test
+def join_action_with_the_screens_open_opens_the_room_and_the_meeting():
+    mentor, mentee = cast()
+    b = srv.book(mentee, mentor, pkg, when=at(3 * 60)[1])["booking"]
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        script, record = browser_recorder(t.scratch)
+        c = client(mentor)
+        t.run([CLIENT_BIN], env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address,
+                                 "BROWSER": script, "DISPLAY": ":0"})
+        t.wait_for("Meera Nair")
+        n = bus.wait_notify(lambda n: n.summary == "Session in 3 min")
+        eq(n.actions, {"join": "Join"})
+        bus.invoke(n.id, "join")
+        t.wait_for(re.compile(r"Meeting room"))
+        check(read_record(record)[1].startswith(b["meetingUrl"]), "the meeting launched")
+        t.send_keys("q")
+        t.wait_for("Leave the room?")
+        t.send_keys("y")
+        t.wait_for("Sessions")
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+    eq(len([x for x in bus.notifications() if x.summary.startswith("Session in")]), 1)
+
+
+@test
+def feedback_sent_is_a_notification_too():
+    mentor, mentee = cast(EVIL)
+    b = srv.book(mentee, mentor, pkg, when=at(-30 * 60)[1])["booking"]
+    r = srv.request("POST", f"/api/sessions/{b['id']}/complete", token=mentor["token"])
+    eq(r.status, 200, r.body)
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        c = client(mentor)
+        t.run([CLIENT_BIN, "--session", b["id"]],
+              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
+        t.wait_for("COMPLETED")
+        t.send_keys("f")
+        t.wait_for("How did the session")
+        t.send_keys("4")
+        t.send_keys("C-s")
+        n = bus.wait_notify(lambda n: n.summary == "Feedback sent")
+        eq(n.body, f"You rated the session with {EVIL_ESCAPED} 4/5.")
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
 
 
 run()
