@@ -10,8 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (CLIENT_BIN, Client, Scratch, Server, browser_recorder, check, eq,  # noqa
-                     read_record, run, test)
+from harness import (CLIENT_BIN, SANITIZER_REPORT, Client, Scratch, Server,  # noqa: E402
+                     browser_recorder, check, eq, read_record, run, test)
 from notifyd import NotifyBus, Remind  # noqa: E402
 from term import Term  # noqa: E402
 
@@ -171,6 +171,7 @@ def screens_respond_while(env_for_bus, label):
         t.wait_for("Desktop notifications are unavailable", timeout=20)
         t.send_keys("q")
         eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
     worst = max(lat)
     print(f"# {label}: key to screen {1000 * min(lat):.0f}-{1000 * worst:.0f} ms "
           f"over {len(lat)} keys", flush=True)
@@ -214,6 +215,7 @@ def join_action_with_the_screens_open_opens_the_room_and_the_meeting():
         t.wait_for("Sessions")
         t.send_keys("q")
         eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
     eq(len([x for x in bus.notifications() if x.summary.startswith("Session in")]), 1)
 
 
@@ -237,6 +239,7 @@ def feedback_sent_is_a_notification_too():
         eq(n.body, f"You rated the session with {EVIL_ESCAPED} 4/5.")
         t.send_keys("q")
         eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
 
 
 run()
