@@ -1,7 +1,9 @@
 /* The platform's SQLite database: users, packages, bookings, feedback, webhook events.
- * Every function is thread-safe (one connection behind a mutex) and each write is one
- * transaction, committed (synchronous=FULL) before it returns. JSON results are new
- * jansson references the caller owns. */
+ * Every function is thread-safe: each call borrows a connection of its own from a pool, and
+ * the database runs in WAL mode, so reads go on beside a write and never wait for one. Each
+ * write is one short transaction, committed (synchronous=FULL) before it returns; a write
+ * that cannot get the database lock within 1 s gives DB_BUSY. JSON results, jansson
+ * references or text, are the caller's to release or free. */
 #ifndef SERVER_DB_H
 #define SERVER_DB_H
 
@@ -22,6 +24,7 @@ enum db_result {
     DB_CONFLICT,  /* the booking's state forbids it */
     DB_DUPLICATE, /* a webhook event already processed */
     DB_INVALID,   /* the request names something that does not fit */
+    DB_MISMATCH,  /* an idempotency key already used for a different request */
     DB_BUSY,      /* the database is locked by another process */
     DB_ERROR,     /* anything else: I/O, disk full, read-only */
 };
@@ -31,14 +34,18 @@ struct db_user {
     char role[8]; /* "mentor" or "user" */
 };
 
-/* Opens (creating if needed) and migrates the database at path. NULL with err on failure. */
+/* Opens (creating if needed) and migrates the database at path. Processes that open a new
+ * file at the same moment take turns; each finds the schema whole. NULL with err on
+ * failure. */
 struct db *db_open(const char *path, char *err, size_t errlen);
+/* Closes every connection; no other call may be under way. */
 void db_close(struct db *db);
 
 /* True when the database holds no users (used by --demo). */
 bool db_is_empty(struct db *db);
 
-/* Creates a user with a fresh random token; writes id and token (65 bytes each). */
+/* Creates a user with a fresh random token; writes id and token (65 bytes each). An email
+ * already taken, compared without regard to case, is DB_CONFLICT with err saying so. */
 enum db_result db_user_add(struct db *db, const char *name, const char *email, const char *role,
                            char id[40], char token[65], char *err, size_t errlen);
 enum db_result db_package_add(struct db *db, const char *name, char id[40]);
@@ -46,14 +53,15 @@ enum db_result db_package_add(struct db *db, const char *name, char id[40]);
 /* Looks up the user a bearer token belongs to. */
 enum db_result db_user_by_token(struct db *db, const char *token, struct db_user *out);
 
-/* The meeting object of DESIGN.md for one booking as `viewer` sees it, creating the meeting
- * URL with prov if the booking has none yet. */
+/* The meeting object of DESIGN.md for one booking as `viewer` sees it, as JSON text in
+ * *body (caller frees), creating the meeting URL with prov if the booking has none yet. */
 enum db_result db_meeting(struct db *db, const struct provider *prov, const char *booking_id,
-                          const struct db_user *viewer, json_t **out);
+                          const struct db_user *viewer, char **body);
 
-/* The viewer's sessions scheduled in [from, to), soonest first, as {"sessions": [...]}. */
+/* The viewer's sessions scheduled in [from, to), soonest first, as the JSON text
+ * {"sessions": [...]} in *body (caller frees), each the object db_meeting gives. */
 enum db_result db_sessions(struct db *db, const struct db_user *viewer, time_t from, time_t to,
-                           json_t **out);
+                           char **body);
 
 /* Marks the booking COMPLETED (a second time is not an error; CANCELLED is a conflict,
  * explained in err). */
@@ -67,8 +75,10 @@ struct db_feedback {
 };
 
 /* Stores the viewer's feedback for a COMPLETED booking. With an idempotency key already
- * used, *status and *body are the first answer's, replayed. On DB_OK *body is the response
- * (caller frees) and *status 200. */
+ * used for the same rating and comment, *status and *body are the first answer's, replayed;
+ * the same key with another rating or comment is DB_MISMATCH, and with another booking
+ * DB_INVALID (err says which). On DB_OK *body is the response (caller frees) and *status
+ * 200. */
 enum db_result db_feedback(struct db *db, const char *booking_id, const struct db_user *viewer,
                            const struct db_feedback *fb, int *status, char **body,
                            char *err, size_t errlen);
@@ -79,19 +89,27 @@ struct db_booking_request {
     time_t scheduled_at;
 };
 
-/* A mentee books a session; the meeting URL is generated at once with prov. */
+/* A mentee books a session; *body is its meeting object as db_meeting gives it (caller
+ * frees). The meeting URL is generated at once with prov, before the transaction, which
+ * stays short; if the provider fails, the booking is kept without a URL and db_meeting
+ * tries again. */
 enum db_result db_booking_create(struct db *db, const struct provider *prov,
                                  const struct db_user *viewer,
-                                 const struct db_booking_request *req, json_t **out,
+                                 const struct db_booking_request *req, char **body,
                                  char *err, size_t errlen);
 
 struct db_event {
-    const char *provider, *id, *event, *booking_id;
+    /* Who signed it: the name of the signature scheme, i.e. of the secret ("generic" for
+     * WEBHOOK_SECRET, "zoom"). Event ids are unique per scheme, not per x-provider header,
+     * which nothing signs. */
+    const char *scheme;
+    const char *id, *event, *booking_id;
     const char *participant_name, *participant_email; /* may be NULL */
     time_t occurred_at;
 };
 
-/* Records one provider webhook event, once per (provider, id). */
+/* Records one provider webhook event and applies its effect, once per (scheme, id): a
+ * repeat is DB_DUPLICATE and changes nothing. */
 enum db_result db_webhook_event(struct db *db, const struct db_event *ev);
 
 /* Inserts a booking directly (demo data); status NULL means SCHEDULED. */

@@ -31,6 +31,9 @@ static void db_failure(struct http_response *rs, enum db_result r, const char *d
     case DB_INVALID:
         http_error(rs, 400, "%s", detail);
         break;
+    case DB_MISMATCH: /* an Idempotency-Key reused for another request */
+        http_error(rs, 422, "%s", detail);
+        break;
     case DB_BUSY:
         rs->retry_after = 1;
         http_error(rs, 503, "the database is busy; try again");
@@ -48,6 +51,19 @@ static void answer(struct http_response *rs, enum db_result r, json_t *out, int 
         http_json(rs, status, out);
     else
         db_failure(rs, r, detail);
+}
+
+/* As answer, for a database result that is JSON text already (taken over by rs). */
+static void answer_text(struct http_response *rs, enum db_result r, char *body, int status,
+                        const char *detail)
+{
+    if (r == DB_OK) {
+        free(rs->body);
+        rs->status = status;
+        rs->body = body;
+    } else {
+        db_failure(rs, r, detail);
+    }
 }
 
 /* Finds the caller from "Authorization: Bearer TOKEN"; answers 401 if there is none. */
@@ -95,17 +111,17 @@ static void get_sessions(struct app *app, const struct http_request *rq,
             return;
         }
     }
-    json_t *out = NULL;
-    enum db_result r = db_sessions(app->db, me, from, to, &out);
-    answer(rs, r, out, 200, NULL);
+    char *body = NULL;
+    enum db_result r = db_sessions(app->db, me, from, to, &body);
+    answer_text(rs, r, body, 200, NULL);
 }
 
 static void get_meeting(struct app *app, const char *id, struct http_response *rs,
                         const struct db_user *me)
 {
-    json_t *out = NULL;
-    enum db_result r = db_meeting(app->db, app->provider, id, me, &out);
-    answer(rs, r, out, 200, NULL);
+    char *body = NULL;
+    enum db_result r = db_meeting(app->db, app->provider, id, me, &body);
+    answer_text(rs, r, body, 200, NULL);
 }
 
 static void post_complete(struct app *app, const char *id, struct http_response *rs,
@@ -178,10 +194,10 @@ static void post_booking(struct app *app, const struct http_request *rq,
         body_int(obj, "duration", false, 15, 480, 60, &req.duration, rs) &&
         body_string(obj, "notes", false, MAX_NOTES, &req.notes, rs)) {
         char err[256] = "";
-        json_t *out = NULL;
-        enum db_result r = db_booking_create(app->db, app->provider, me, &req, &out, err,
+        char *body = NULL;
+        enum db_result r = db_booking_create(app->db, app->provider, me, &req, &body, err,
                                              sizeof err);
-        answer(rs, r, out, 201, err);
+        answer_text(rs, r, body, 201, err);
     }
     json_decref(obj);
 }

@@ -87,13 +87,14 @@ static void zoom_url_validation(const char *secret, const json_t *obj, struct ht
     http_json(rs, 200, json_pack("{s:s, s:s}", "plainToken", plain, "encryptedToken", enc));
 }
 
-/* Checks the event body's fields and records it. */
-static void record_event(struct app *app, const char *provider, const json_t *obj,
+/* Checks the event body's fields and records it, once per event id under the scheme (the
+ * secret) that signed it. */
+static void record_event(struct app *app, const char *scheme, const json_t *obj,
                          struct http_response *rs)
 {
     static const char *const events[] = {"meeting.started", "meeting.ended",
                                          "participant.joined", "participant.left"};
-    struct db_event ev = {.provider = provider};
+    struct db_event ev = {.scheme = scheme};
     if (!body_string(obj, "id", true, 200, &ev.id, rs) ||
         !body_string(obj, "event", true, 64, &ev.event, rs) ||
         !body_string(obj, "bookingId", true, 64, &ev.booking_id, rs) ||
@@ -171,6 +172,8 @@ void webhook_handle(struct app *app, const struct http_request *rq, struct http_
     if (zoom && event && strcmp(event, "endpoint.url_validation") == 0)
         zoom_url_validation(secret, obj, rs);
     else
-        record_event(app, provider, obj, rs);
+        /* Not the x-provider header, which nothing signs: jitsi and google-meet share
+         * WEBHOOK_SECRET, so the same signed event under either name is one event. */
+        record_event(app, zoom ? "zoom" : "generic", obj, rs);
     json_decref(obj);
 }

@@ -218,6 +218,47 @@ def idempotency_key_replays_the_first_answer():
 
 
 @test
+def idempotency_key_reused_with_another_body_is_422():
+    b = completed_booking()
+    path = f"/api/sessions/{b['id']}/feedback"
+    key = {"Idempotency-Key": "reused-key"}
+    first = srv.request("POST", path, token=mentee["token"], body={"rating": 1}, headers=key)
+    eq(first.status, 200, first.body)
+    for changed in ({"rating": 5}, {"rating": 1, "comment": "now with a comment"}):
+        r = srv.request("POST", path, token=mentee["token"], body=changed, headers=key)
+        eq(r.status, 422, f"{changed}: {r.body}")
+        check("Idempotency-Key" in r.json()["error"] and "different" in r.json()["error"],
+              r.body)
+    # The same submission, however its JSON is spelled, still replays the first answer.
+    for same in ('{"rating": 1}', '{"comment": "", "rating": 1}', '{ "rating" :1 }'):
+        r = srv.request("POST", path, token=mentee["token"], body=same,
+                        headers={**key, "Content-Type": "application/json"})
+        eq((r.status, r.body), (first.status, first.body), same)
+    m = srv.request("GET", f"/api/sessions/{b['id']}/meeting", token=mentee["token"]).json()
+    eq(m["booking"]["feedback"], {"rating": 1, "comment": ""}, "the first feedback stands")
+
+
+@test
+def one_idempotency_key_sent_at_once_is_stored_once():
+    import concurrent.futures
+    b = completed_booking()
+    path = f"/api/sessions/{b['id']}/feedback"
+
+    def send(_):
+        return srv.request("POST", path, token=mentee["token"], body={"rating": 3},
+                           headers={"Idempotency-Key": "at-once"})
+
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        answers = list(ex.map(send, range(16)))
+    eq({(r.status, r.body) for r in answers}, {(answers[0].status, answers[0].body)},
+       "every copy gets the first answer")
+    eq(answers[0].status, 200, answers[0].body)
+    with sqlite3.connect(srv.db) as c:
+        eq(c.execute("SELECT count(*) FROM feedback WHERE booking_id = ?",
+                     (b["id"],)).fetchone()[0], 1)
+
+
+@test
 def mentee_feedback_updates_the_mentor_average():
     rated = srv.user("Rated Mentor", "mentor")
     for rating in (5, 4, 2):

@@ -99,6 +99,25 @@ def a_replayed_event_is_acknowledged_and_changes_nothing():
     eq(len(meeting(bid)["participants"]), 1)
 
 
+@test
+def a_signed_event_counts_once_whatever_the_provider_header_says():
+    bid = new_booking()
+    body = event("participant.joined", bid, participant={"name": "Mallory", "email": "m@x.io"})
+    eq(post(body, signed(body, provider="jitsi")).json()["duplicate"], False)
+    # The same signed bytes again: x-provider is not signed, and jitsi and google-meet share
+    # WEBHOOK_SECRET, so this is the same event.
+    r = post(body, signed(body, provider="google-meet"))
+    eq(r.status, 200, r.body)
+    eq(r.json()["duplicate"], True, "replayed under another provider name")
+    eq(len(meeting(bid)["participants"]), 1)
+    # Zoom signs with its own secret: its event ids are its own, and may meet ours.
+    zoom_body = event("participant.joined", bid, participant={"name": "Zed"})
+    zoom_body = zoom_body.replace(json.loads(zoom_body)["id"].encode(),
+                                  json.loads(body)["id"].encode())
+    eq(post(zoom_body, zoom_signed(zoom_body)).json()["duplicate"], False)
+    eq(len(meeting(bid)["participants"]), 2)
+
+
 def refused(body, headers, what):
     before = json.dumps(meeting(json.loads(body)["bookingId"]))
     r = post(body, headers)
