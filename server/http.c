@@ -108,7 +108,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Ends a connection from outside libmicrohttpd's thread: the socket reads EOF, so its worker
+/* Ends a connection from outside libmicrohttpd's thread: the socket reads EOF, so its thread
  * closes it and says so with MHD_CONNECTION_NOTIFY_CLOSED, which takes the lock before the
  * descriptor is closed; under the lock, c->fd is still this connection's. */
 static void shut(struct conn *c)
@@ -440,7 +440,11 @@ struct http_server *http_start(const struct http_options *opt, http_handler hand
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->wake, &ca);
     pthread_condattr_destroy(&ca);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    /* A thread per connection: a handler that waits (for the database's write lock, for a
+     * provider) then holds up its own client only, where in a thread pool it would hold up
+     * every connection sharing its thread. The connection limits bound the threads. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* The limits are ours (make_room); libmicrohttpd's own, which refuses newcomers, sits
@@ -449,7 +453,6 @@ struct http_server *http_start(const struct http_options *opt, http_handler hand
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_seconds,
         MHD_OPTION_CONNECTION_LIMIT, opt->max_connections + opt->max_connections / 4 + 8,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,

@@ -56,8 +56,8 @@ struct http_options {
 
 struct http_server;
 
-/* Starts serving on worker threads. On success *url is "http://HOST:PORT" with the bound
- * port (caller frees); on failure NULL with err set. */
+/* Starts serving, on a thread per connection. On success *url is "http://HOST:PORT" with
+ * the bound port (caller frees); on failure NULL with err set. */
 struct http_server *http_start(const struct http_options *opt, http_handler handler, void *ctx,
                                char **url, char *err, size_t errlen);
 /* Stops accepting, finishes the requests under way, frees everything. */
