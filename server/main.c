@@ -161,8 +161,11 @@ static int admin_command(const struct cli *cli, bool user)
         if (cli->email == NULL)
             return bad_usage("%s", "user add: --email is required");
         const char *why = email_problem(cli->email);
-        if (why)
-            return bad_usage("user add: --email '%s' %s", cli->email, why);
+        if (why) {
+            char shown[64];
+            http_escape(cli->email, strlen(cli->email), shown, sizeof shown);
+            return bad_usage("user add: --email '%s' %s", shown, why);
+        }
         /* Stored in lower case, so that the database's uniqueness ignores case. */
         for (size_t i = 0; cli->email[i]; i++)
             email[i] = (char)tolower((unsigned char)cli->email[i]);

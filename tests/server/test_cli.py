@@ -134,10 +134,11 @@ def emails_are_checked_and_compared_whatever_their_case():
     for bad in ("@", "a@", "@b", "a", "a@b@c", "a b@x.org", "a@x y.org", "a\x01@x.org",
                 "a@x\x7f.org", "\u00e4@x.org", "a@x..org", "a@.x.org", "a@x.org.",
                 "a@-x.org", "a@x_y.org", "(a)@x.org", "a" * 65 + "@x.org", "a@" + "x" * 64,
-                " a@x.org", ""):
+                " a@x.org", "", "a\x1b[2J@x.org"):
         r = add(bad)
         eq(r.returncode, 2, repr(bad))
         check("--email" in r.stderr, f"{bad!r}: {r.stderr}")
+        check(all(c == "\n" or " " <= c < "\x7f" for c in r.stderr), f"echoed raw: {r.stderr!r}")
     for good in ("a@x", "First.Last+tag@Mail.Example.ORG", "o'neil@x-y.example"):
         r = add(good)
         eq(r.returncode, 0, f"{good!r}: {r.stderr}")
