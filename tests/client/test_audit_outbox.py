@@ -35,8 +35,7 @@ def feedback_ok(rating=5, comment=""):
 def booking(completed=False):
     b = srv.book(mentee, mentor, pkg)["booking"]
     if completed:
-        eq(srv.request("POST", f"/api/sessions/{b['id']}/complete",
-                       token=mentor["token"]).status, 200)
+        srv.complete(b["id"], mentor)
     return b
 
 

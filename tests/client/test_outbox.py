@@ -22,8 +22,7 @@ pkg = srv.package()
 def booking(completed=False):
     b = srv.book(mentee, mentor, pkg)["booking"]
     if completed:
-        eq(srv.request("POST", f"/api/sessions/{b['id']}/complete",
-                       token=mentor["token"]).status, 200)
+        srv.complete(b["id"], mentor)
     return b
 
 

@@ -224,6 +224,11 @@ class Server:
         eq(r.status, 201, f"booking: {r.body}")
         return r.json()
 
+    def complete(self, booking_id, mentor):
+        """Marks a booking COMPLETED as its mentor would, checking the platform said yes."""
+        r = self.request("POST", f"/api/sessions/{booking_id}/complete", token=mentor["token"])
+        eq(r.status, 200, f"complete: {r.body}")
+
 
 class Client:
     """Runs dheya-meet with a private environment: its own XDG directories, TZ=UTC, no

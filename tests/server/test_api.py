@@ -169,8 +169,7 @@ def feedback_before_completion_is_409():
 
 def completed_booking(mentor_user=mentor):
     b = srv.book(mentee, mentor_user, pkg)["booking"]
-    eq(srv.request("POST", f"/api/sessions/{b['id']}/complete",
-                   token=mentor_user["token"]).status, 200)
+    srv.complete(b["id"], mentor_user)
     return b
 
 
