@@ -9,10 +9,15 @@
 #include "tui/outbox.h"
 #include "tui/sanitize.h"
 
-bool cmd_use_color(void)
+bool cmd_colors_off(void)
 {
     const char *no = getenv("NO_COLOR"), *cli = getenv("CLICOLOR");
-    return isatty(STDOUT_FILENO) && !(no && *no) && !(cli && strcmp(cli, "0") == 0);
+    return (no && *no) || (cli && strcmp(cli, "0") == 0);
+}
+
+bool cmd_use_color(void)
+{
+    return isatty(STDOUT_FILENO) && !cmd_colors_off();
 }
 
 int cmd_report(const struct api_result *res, const char *doing)

@@ -70,7 +70,9 @@ int cmd_complete(struct cmd_context *ctx, const char *id);
 int cmd_feedback(struct cmd_context *ctx, const char *id, int rating, const char *comment);
 int cmd_sync(struct cmd_context *ctx);
 
-/* True when stdout is a terminal and neither NO_COLOR nor CLICOLOR=0 is set. */
+/* True when NO_COLOR (non-empty) or CLICOLOR=0 asks for no colours. */
+bool cmd_colors_off(void);
+/* True when stdout is a terminal and colours are not turned off. */
 bool cmd_use_color(void);
 
 #endif

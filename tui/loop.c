@@ -18,6 +18,9 @@ struct watch {
     void *ud;
 };
 
+static const int handled_signals[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
+#define N_SIGNALS (sizeof handled_signals / sizeof *handled_signals)
+
 struct loop {
     struct http_engine *engine;
     const struct loop_callbacks *cb;
@@ -25,10 +28,9 @@ struct loop {
     struct watch watch[MAX_WATCH];
     int n_watch;
     time_t last_second;
-    struct sigaction old[5];
+    struct sigaction old[N_SIGNALS];
 };
 
-static const int handled_signals[5] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
 
 /* The write end is global because a signal handler can reach nothing else. */
 static int signal_pipe[2] = {-1, -1};
@@ -63,7 +65,7 @@ struct loop *loop_new(struct http_engine *engine, const struct loop_callbacks *c
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int i = 0; i < 5; i++)
+    for (size_t i = 0; i < N_SIGNALS; i++)
         sigaction(handled_signals[i], &sa, &l->old[i]);
     return l;
 }
@@ -72,7 +74,7 @@ void loop_free(struct loop *l)
 {
     if (l == NULL)
         return;
-    for (int i = 0; i < 5; i++)
+    for (size_t i = 0; i < N_SIGNALS; i++)
         sigaction(handled_signals[i], &l->old[i], NULL);
     close(signal_pipe[0]);
     close(signal_pipe[1]);

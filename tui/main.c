@@ -138,18 +138,27 @@ static char *read_stdin_comment(void)
 static bool choose_theme(const struct config *cfg)
 {
     char err[600];
-    char *config_file = paths_config_file();
-    char *config_dir = config_file ? g_path_get_dirname(config_file) : NULL;
-    char *themes = config_dir ? g_build_filename(config_dir, "themes", NULL) : NULL;
-    g_free(config_dir);
-    g_free(config_file);
-    const char *no_color = getenv("NO_COLOR"), *clicolor = getenv("CLICOLOR");
-    bool mono = (no_color && *no_color) || (clicolor && strcmp(clicolor, "0") == 0);
-    bool ok = theme_select(cfg->theme, themes, mono, err, sizeof err);
+    char *themes = paths_themes_dir();
+    bool ok = theme_select(cfg->theme, themes, cmd_colors_off(), err, sizeof err);
     g_free(themes);
     if (!ok)
         fprintf(stderr, "dheya-meet: theme: %s\n", err);
     return ok;
+}
+
+/* The locale, SIGPIPE and the settings, as every path needs them. Returns EXIT_OK, or the
+ * exit status with the reason printed (cfg then needs no clearing). */
+static int load_settings(const struct config_overrides *ov, struct config *cfg)
+{
+    sanitize_init_locale();
+    signal(SIGPIPE, SIG_IGN);
+    char err[600];
+    enum config_status cs = config_load(ov, cfg, err, sizeof err);
+    if (cs == CONFIG_OK)
+        return EXIT_OK;
+    fprintf(stderr, "dheya-meet: %s\n", err);
+    config_clear(cfg);
+    return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
 }
 
 /* A whole number from min to max. */
@@ -182,16 +191,10 @@ static int interactive(const struct config_overrides *ov, const char *session_id
     if (session_id && *session_id == '\0')
         return bad_usage("--session needs a session ID");
     g_log_set_writer_func(quiet_log, NULL, NULL);
-    sanitize_init_locale();
-    signal(SIGPIPE, SIG_IGN);
-    char err[600];
     struct config cfg;
-    enum config_status cs = config_load(ov, &cfg, err, sizeof err);
-    if (cs != CONFIG_OK) {
-        fprintf(stderr, "dheya-meet: %s\n", err);
-        config_clear(&cfg);
-        return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
-    }
+    int loaded = load_settings(ov, &cfg);
+    if (loaded != EXIT_OK)
+        return loaded;
     if (!choose_theme(&cfg)) {
         config_clear(&cfg);
         return EXIT_FAIL;
@@ -316,16 +319,11 @@ int main(int argc, char **argv)
         }
     }
 
-    sanitize_init_locale();
-    signal(SIGPIPE, SIG_IGN);
-    char err[600];
     struct config cfg;
-    enum config_status cs = config_load(&ov, &cfg, err, sizeof err);
-    if (cs != CONFIG_OK) {
-        fprintf(stderr, "dheya-meet: %s\n", err);
-        config_clear(&cfg);
+    int loaded = load_settings(&ov, &cfg);
+    if (loaded != EXIT_OK) {
         g_free(comment);
-        return cs == CONFIG_BAD_TOKEN ? EXIT_TOKEN : EXIT_FAIL;
+        return loaded;
     }
     if (strcmp(cmd, "next") == 0) {
         /* Its own engine, no outbox: a status bar calls it every few seconds. */

@@ -24,6 +24,14 @@ char *paths_config_file(void)
     return p;
 }
 
+char *paths_themes_dir(void)
+{
+    char *b = base("XDG_CONFIG_HOME", ".config");
+    char *p = b ? g_build_filename(b, "dheya-meet", "themes", NULL) : NULL;
+    g_free(b);
+    return p;
+}
+
 char *paths_state_dir(const char *sub)
 {
     char *b = base("XDG_STATE_HOME", ".local/state");

@@ -6,6 +6,10 @@
  * XDG_CONFIG_HOME is ignored, as the spec says. Caller frees; NULL without HOME. */
 char *paths_config_file(void);
 
+/* The user's theme files: the themes/ directory beside the config file. Caller frees; NULL
+ * without HOME. */
+char *paths_themes_dir(void);
+
 /* $XDG_STATE_HOME/dheya-meet/SUB (SUB may be NULL), else ~/.local/state/dheya-meet/SUB.
  * Caller frees; NULL without HOME. */
 char *paths_state_dir(const char *sub);
