@@ -16,7 +16,7 @@
 #include "tui/outbox.h"
 #include "tui/sanitize.h"
 #include "tui/screens.h"
-#include "widgets/cells.h"
+#include "widgets/draw.h"
 #include "widgets/stars.h"
 #include "widgets/textarea.h"
 
@@ -97,27 +97,17 @@ static void layout(struct screen *scr, int top, int lines, int cols)
     f->dirty = true;
 }
 
+/* Text in a theme slot, fitted to width cells (widgets/draw does the fitting). */
 static void put(WINDOW *win, int y, int x, int width, enum theme_slot slot, const char *text)
 {
-    char *fit = cells_fit(text, (size_t)(width > 0 ? width : 0));
-    wattrset(win, theme_attr(slot));
-    mvwaddstr(win, y, x, fit ? fit : "");
-    free(fit);
+    draw_text(win, y, x, width, text, theme_attr(slot));
 }
 
 static void draw_frame(struct feedback *f, WINDOW *win)
 {
     struct widget *t = textarea_widget(f->comment);
-    int y0 = t->y - 1, y1 = t->y + t->h, x0 = t->x - 1, x1 = t->x + t->w;
-    wattrset(win, theme_attr(f->focus == FOCUS_COMMENT ? THEME_BUTTON_FOCUS : THEME_BORDER));
-    mvwhline(win, y0, x0 + 1, ACS_HLINE, x1 - x0 - 1);
-    mvwhline(win, y1, x0 + 1, ACS_HLINE, x1 - x0 - 1);
-    mvwvline(win, y0 + 1, x0, ACS_VLINE, y1 - y0 - 1);
-    mvwvline(win, y0 + 1, x1, ACS_VLINE, y1 - y0 - 1);
-    mvwaddch(win, y0, x0, ACS_ULCORNER);
-    mvwaddch(win, y0, x1, ACS_URCORNER);
-    mvwaddch(win, y1, x0, ACS_LLCORNER);
-    mvwaddch(win, y1, x1, ACS_LRCORNER);
+    attr_t border = theme_attr(f->focus == FOCUS_COMMENT ? THEME_BUTTON_FOCUS : THEME_BORDER);
+    draw_box(win, t->y - 1, t->x - 1, t->h + 2, t->w + 2, border, NULL, border, NULL);
 }
 
 static void draw_counter(struct feedback *f, WINDOW *win)

@@ -19,7 +19,7 @@
 #include "tui/sanitize.h"
 #include "tui/screens.h"
 #include "tui/timefmt.h"
-#include "widgets/cells.h"
+#include "widgets/draw.h"
 #include "widgets/checklist.h"
 #include "widgets/sidebar.h"
 #include "widgets/timer.h"
@@ -96,28 +96,26 @@ static void fill_sidebar(struct room *r)
     struct sidebar *sb = r->sidebar;
     sidebar_clear(sb);
     char buf[256];
-#define ADD(label, text) add_fact(sb, label, text)
-    ADD("Mentee", m->user.name);
+    add_fact(sb, "Mentee", m->user.name);
     if (m->user.email)
-        ADD("", m->user.email);
-    ADD("Mentor", m->mentor.name);
+        add_fact(sb, "", m->user.email);
+    add_fact(sb, "Mentor", m->mentor.name);
     if (m->mentor.email)
-        ADD("", m->mentor.email);
-    ADD("Package", m->package_name);
+        add_fact(sb, "", m->mentor.email);
+    add_fact(sb, "Package", m->package_name);
     snprintf(buf, sizeof buf, "%d", m->session_number);
-    ADD("Session", buf);
+    add_fact(sb, "Session", buf);
     timefmt_local(m->scheduled_at, buf, sizeof buf);
-    ADD("Starts", buf);
+    add_fact(sb, "Starts", buf);
     snprintf(buf, sizeof buf, "%d min", m->duration);
-    ADD("Duration", buf);
-    ADD("Status", m->status);
+    add_fact(sb, "Duration", buf);
+    add_fact(sb, "Status", m->status);
     const char *host = m->provider == NULL ? "Jitsi Meet"
                        : strcmp(m->provider, "jitsi") == 0 ? "Jitsi Meet"
                        : strcmp(m->provider, "zoom") == 0 ? "Zoom"
                        : strcmp(m->provider, "google-meet") == 0 ? "Google Meet"
                                                                  : m->provider;
-    ADD("Host", host);
-#undef ADD
+    add_fact(sb, "Host", host);
     char *notes = sanitize(m->notes ? m->notes : "(no notes)", SANITIZE_MULTILINE);
     sidebar_add_text(sb, "Notes", notes);
     free(notes);
@@ -163,14 +161,10 @@ static void layout(struct screen *scr, int top, int lines, int cols)
     r->dirty = true;
 }
 
+/* Text in a theme slot, fitted to width cells (widgets/draw does the fitting). */
 static void put(WINDOW *win, int y, int x, int width, enum theme_slot slot, const char *text)
 {
-    if (width <= 0)
-        return;
-    char *fit = cells_fit(text, (size_t)width);
-    wattrset(win, theme_attr(slot));
-    mvwaddstr(win, y, x, fit ? fit : "");
-    free(fit);
+    draw_text(win, y, x, width, text, theme_attr(slot));
 }
 
 static void draw_heading(struct room *r, WINDOW *win)

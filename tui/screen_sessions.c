@@ -11,7 +11,7 @@
 #include "tui/sanitize.h"
 #include "tui/screens.h"
 #include "tui/timefmt.h"
-#include "widgets/cells.h"
+#include "widgets/draw.h"
 
 #define REFRESH_SECONDS 60
 
@@ -100,11 +100,10 @@ static void columns(int cols, int w[6])
     w[3] = rest - w[2];
 }
 
+/* One column of a row in the attributes already set, then the gap to the next. */
 static void draw_cell(WINDOW *win, int y, int *x, const char *text, int width)
 {
-    char *fit = cells_fit(text ? text : "", (size_t)width);
-    mvwaddstr(win, y, *x, fit ? fit : "");
-    free(fit);
+    draw_text(win, y, *x, width, text, (attr_t)getattrs(win));
     *x += width + 2;
 }
 
@@ -155,11 +154,9 @@ static void draw(struct screen *scr, WINDOW *win, bool all)
     for (int i = 0; i < s->lines; i++)
         mvwhline(win, s->top + i, 0, ' ', s->cols);
     if (!s->loaded) {
-        wattrset(win, theme_attr(s->error[0] ? THEME_ERROR : THEME_HINT));
-        char *fit = cells_fit(s->error[0] ? s->error : "Loading your sessions\u2026",
-                              (size_t)s->cols - 4);
-        mvwaddstr(win, y + 1, 2, fit);
-        free(fit);
+        draw_text(win, y + 1, 2, s->cols - 4,
+                  s->error[0] ? s->error : "Loading your sessions\u2026",
+                  theme_attr(s->error[0] ? THEME_ERROR : THEME_HINT));
         return;
     }
     if (s->list.n == 0) {

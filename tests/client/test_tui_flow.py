@@ -179,8 +179,9 @@ def keybar_entries(screen):
 def help_keys(screen):
     """The key column of the help box ("Enter", "↑/k"...), in order."""
     lines = screen.splitlines()
-    top = next(i for i, line in enumerate(lines) if "┌" in line)
-    x = lines[top].index("┌")
+    # The help box's own corner: other boxes (the comment's frame) may share its top row.
+    top = next(i for i, line in enumerate(lines) if "┌─ Keys: " in line)
+    x = lines[top].index("┌─ Keys: ")
     keys = []
     for line in lines[top + 1:]:
         if "└" in line:
