@@ -16,6 +16,7 @@
 #include "tui/outbox.h"
 #include "tui/screens.h"
 #include "widgets/cells.h"
+#include "widgets/draw.h"
 #include "widgets/help.h"
 #include "widgets/keybar.h"
 
@@ -250,12 +251,8 @@ static void draw_status(struct app *a)
         [APP_PROGRESS] = THEME_STATUS};
     wattrset(stdscr, theme_attr(THEME_STATUS));
     mvwhline(stdscr, y, 0, ' ', COLS);
-    if (a->status[0]) {
-        char *fit = cells_fit(a->status, (size_t)COLS - 1);
-        wattrset(stdscr, theme_attr(slot[a->status_kind]));
-        mvwaddstr(stdscr, y, 1, fit ? fit : "");
-        free(fit);
-    }
+    if (a->status[0])
+        draw_text(stdscr, y, 1, COLS - 1, a->status, theme_attr(slot[a->status_kind]));
     a->status_dirty = false;
 }
 
