@@ -54,6 +54,7 @@ struct app {
     GString *raw; /* bytes to write after the next frame */
     long long wake_at; /* 0: none */
     struct outbox_flush *flush; /* running, or NULL */
+    bool flush_again;           /* asked for while one ran: another follows it */
     char notify_note[300]; /* "notifications are unavailable", waiting for a quiet status line */
 };
 
@@ -464,12 +465,21 @@ static const struct loop_callbacks callbacks = {
 /* ---- desktop notifications (tui/alerts) ---- */
 
 /* A reminder's Join action: that session's room, joining as soon as it is loaded, as J on
- * the sessions screen does. */
+ * the sessions screen does. A room of that session already open comes back to the top (the
+ * screens above it close; a feedback draft is kept on disk) instead of opening twice. */
 static void on_alert_join(void *ud, const char *id, const struct meeting *m)
 {
     struct app *a = ud;
     if (a->overlay)
         close_overlay(a);
+    for (int i = a->depth - 1; i >= 0; i--) {
+        if (screen_room_is(a->stack[i], id)) {
+            while (a->depth > i + 1)
+                app_pop(a);
+            screen_room_join(a->stack[i]);
+            return;
+        }
+    }
     struct screen *room = screen_room_new(id, true);
     if (room)
         app_push(a, room);
@@ -550,6 +560,11 @@ static void on_flushed(void *ud, const struct outbox_report *r)
 {
     struct app *a = ud;
     a->flush = NULL;
+    if (a->flush_again && !r->token_rejected) {
+        /* Something was queued while this flush ran (it sends what it found at its start). */
+        a->flush_again = false;
+        app_flush_outbox(a);
+    }
     if (r->token_rejected)
         app_status(a, APP_ERROR, "The platform rejected the token; queued submissions wait "
                    "(check DHEYA_TOKEN or the config).");
@@ -565,8 +580,10 @@ static void on_flushed(void *ud, const struct outbox_report *r)
 
 void app_flush_outbox(struct app *a)
 {
-    if (a->flush)
+    if (a->flush) {
+        a->flush_again = true;
         return;
+    }
     a->flush = outbox_flush_start(a->api, a->cfg->api_url, a->cfg->token, on_flushed, NULL, a,
                                   NULL);
 }

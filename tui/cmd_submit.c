@@ -41,12 +41,11 @@ static int queue(struct cmd_context *ctx, const struct submission *s, const char
 static int submit(struct cmd_context *ctx, const struct submission *s, const char *done_msg)
 {
     const struct config *cfg = ctx->cfg;
-    /* Order matters within a session (a feedback sent before the queued completion would be
-     * refused): what is queued for this session goes first, and if it stays queued, this
-     * one queues behind it. */
-    if (outbox_count(cfg->api_url, cfg->token, s->session_id, NULL) > 0) {
+    /* Order matters within a session (see outbox_must_follow): what is queued for this
+     * session is sent first, and if it stays queued, this one queues behind it. */
+    if (outbox_must_follow(cfg->api_url, cfg->token, s->session_id)) {
         cmd_flush_wait(ctx);
-        if (outbox_count(cfg->api_url, cfg->token, s->session_id, NULL) > 0)
+        if (outbox_must_follow(cfg->api_url, cfg->token, s->session_id))
             return queue(ctx, s, "an earlier submission for this session is still queued, "
                          "and this one must follow it");
     }

@@ -184,6 +184,11 @@ int outbox_count(const char *api_url, const char *token, const char *session_id,
     return c->mine;
 }
 
+bool outbox_must_follow(const char *api_url, const char *token, const char *session_id)
+{
+    return outbox_count(api_url, token, session_id, NULL) > 0;
+}
+
 void outbox_each_rejected(void (*fn)(void *ud, const char *path, const struct submission *s),
                           void *ud)
 {

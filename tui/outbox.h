@@ -65,6 +65,12 @@ struct outbox_census {
 int outbox_count(const char *api_url, const char *token, const char *session_id,
                  struct outbox_census *c);
 
+/* The ordering rule, for the commands and the screens alike: a submission for a session
+ * that already has submissions queued under this identity must not be sent on its own (a
+ * feedback sent before its session's queued completion would be refused): it goes into the
+ * queue behind them (outbox_add), and a flush sends them in order. */
+bool outbox_must_follow(const char *api_url, const char *token, const char *session_id);
+
 /* The outcome of one flush. Counts are of items, each counted once. */
 struct outbox_report {
     int sent;          /* delivered (or answered as already stored) and removed */

@@ -175,10 +175,28 @@ static void sent(struct feedback *f, const char *what)
     app_pop(a);
 }
 
+/* Puts the draft in the outbox; true when it is there (durably), with the form closed. */
+static bool queue(struct feedback *f, const char *what)
+{
+    struct app *a = f->base.app;
+    const struct config *cfg = app_config(a);
+    struct submission sub = {.kind = API_FEEDBACK, .session_id = f->id,
+                             .rating = f->draft.rating, .comment = f->draft.comment,
+                             .key = f->draft.key, .queued_at = time(NULL)};
+    char err[300];
+    if (!outbox_add(cfg->api_url, cfg->token, &sub, err, sizeof err)) {
+        app_status(a, APP_ERROR, "Cannot send and cannot queue: %s. The draft is kept; Ctrl-S "
+                   "to retry.", err);
+        return false;
+    }
+    alerts_feedback(f->mentee, f->draft.rating, true);
+    sent(f, what);
+    return true;
+}
+
 static void on_submitted(void *owner, struct api_result *res)
 {
     struct feedback *f = owner;
-    struct app *a = f->base.app;
     f->submitting = false;
     enum outbox_verdict v = outbox_verdict_of(res);
     if (v == OUTBOX_VERDICT_DONE) {
@@ -188,23 +206,10 @@ static void on_submitted(void *owner, struct api_result *res)
         return;
     }
     if (v == OUTBOX_VERDICT_LATER || v == OUTBOX_VERDICT_UNKNOWN) {
-        const struct config *cfg = app_config(a);
-        struct submission sub = {.kind = API_FEEDBACK, .session_id = f->id,
-                                 .rating = f->draft.rating, .comment = f->draft.comment,
-                                 .key = f->draft.key,
-                                 .queued_at = time(NULL)};
-        char err[300];
-        if (outbox_add(cfg->api_url, cfg->token, &sub, err, sizeof err)) {
-            api_result_free(res);
-            alerts_feedback(f->mentee, f->draft.rating, true);
-            sent(f, "The platform cannot be reached: feedback queued, will be sent.");
-            return;
-        }
-        app_status(a, APP_ERROR, "Cannot send and cannot queue: %s. The draft is kept; Ctrl-S "
-                   "to retry.", err);
+        queue(f, "The platform cannot be reached: feedback queued, will be sent.");
     } else {
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
-        app_status(a, APP_ERROR, "Feedback not sent: %s. The draft is kept.", msg);
+        app_status(f->base.app, APP_ERROR, "Feedback not sent: %s. The draft is kept.", msg);
         free(msg);
     }
     api_result_free(res);
@@ -222,6 +227,15 @@ static void submit(struct feedback *f)
         return;
     }
     save_now(f);
+    const struct config *cfg = app_config(a);
+    if (outbox_must_follow(cfg->api_url, cfg->token, f->id)) {
+        /* The session's completion (or an earlier try) is still queued: this one goes
+         * behind it, and the flush sends both in order. */
+        if (queue(f, "Feedback queued behind this session's earlier submission; sending "
+                     "them in order."))
+            app_flush_outbox(a);
+        return;
+    }
     struct api_call call = {.kind = API_FEEDBACK, .session_id = f->id,
                             .rating = f->draft.rating, .comment = f->draft.comment,
                             .idempotency_key = f->draft.key};

@@ -599,6 +599,17 @@ static const struct screen_class room_class = {
     .destroy = destroy,
 };
 
+bool screen_room_is(const struct screen *s, const char *session_id)
+{
+    return s->cls == &room_class && strcmp(((const struct room *)s)->id, session_id) == 0;
+}
+
+void screen_room_join(struct screen *s)
+{
+    if (s->cls == &room_class)
+        join((struct room *)s, false);
+}
+
 struct screen *screen_room_new(const char *session_id, bool join_now)
 {
     struct room *r = calloc(1, sizeof *r);

@@ -14,6 +14,11 @@ struct screen *screen_sessions_new(void);
 /* One session's meeting room. id is copied. join: launch the meeting as soon as it is
  * loaded (J on the sessions screen). */
 struct screen *screen_room_new(const char *session_id, bool join);
+/* True when s is the room of session id. */
+bool screen_room_is(const struct screen *s, const char *session_id);
+/* Launches the meeting of the room s, as Enter does but without the checklist question (a
+ * reminder's Join action); once loaded, if it is still loading. */
+void screen_room_join(struct screen *s);
 /* The feedback form for a session. id is copied; mentee may be NULL. */
 struct screen *screen_feedback_new(const char *session_id, const char *mentee_name);
 

@@ -220,6 +220,32 @@ def join_action_with_the_screens_open_opens_the_room_and_the_meeting():
 
 
 @test
+def join_action_for_the_room_already_open_joins_there_instead_of_opening_another():
+    mentor, mentee = cast()
+    b = srv.book(mentee, mentor, pkg, when=at(3 * 60)[1])["booking"]
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        script, record = browser_recorder(t.scratch)
+        c = client(mentor)
+        t.run([CLIENT_BIN, "--session", b["id"]],
+              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address, "BROWSER": script,
+                   "DISPLAY": ":0"})
+        t.wait_for("Session 1 with Meera Nair")
+        t.send_keys("?")
+        t.wait_for("Keys: Meeting room")
+        n = bus.wait_notify(lambda n: n.summary == "Session in 3 min")
+        bus.invoke(n.id, "join")
+        check(read_record(record)[1].startswith(b["meetingUrl"]), "the meeting launched")
+        t.wait_for(lambda s: "Keys: Meeting room" not in s)  # the help made way
+        # One room: leaving it quits, where a second room would have gone back to the first.
+        t.send_keys("q")
+        t.wait_for("Leave the room?")
+        t.send_keys("y")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+
+
+@test
 def feedback_sent_is_a_notification_too():
     mentor, mentee = cast(EVIL)
     b = srv.book(mentee, mentor, pkg, when=at(-30 * 60)[1])["booking"]

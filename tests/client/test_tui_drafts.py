@@ -1,6 +1,7 @@
 """Nothing the mentor types is lost, in a real terminal: a feedback draft survives kill -9
-while typing, and a feedback submitted while the platform is down is queued, then delivered
-exactly once when it is back."""
+while typing, a feedback submitted while the platform is down is queued, then delivered
+exactly once when it is back, and a feedback submitted after its session's completion was
+queued goes behind that completion instead of being refused."""
 import glob
 import json
 import os
@@ -124,6 +125,43 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         eq(t.wait_exit(), 0)
     eq(feedback_rows(b["id"]), [(5, comment)], "exactly once")
     check(isinstance(told, str), f"the status line said the feedback was queued: {told}")
+
+
+def booking_status(bid):
+    with sqlite3.connect(srv.db) as c:
+        return c.execute("SELECT status FROM bookings WHERE id = ?", (bid,)).fetchone()[0]
+
+
+@test
+def feedback_after_a_queued_completion_follows_it():
+    mentor, mentee, pkg = srv.cast("Hal")
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1800))
+    b = srv.book(mentee, mentor, pkg, when=when)["booking"]
+    with Term(80, 24) as t:
+        c = Client(srv, mentor["token"], scratch=t.scratch)
+        t.run([CLIENT_BIN, "--session", b["id"]], env=c.env)
+        t.wait_for("Session 1 with Hal Mentee")
+        srv.stop()
+        try:
+            t.send_keys("e")
+            t.wait_for("End the session?")
+            t.send_keys("y")
+            t.wait_for("How did the session with Hal Mentee go?")
+            eq(len(c.queued()), 1, "the completion is queued")
+        finally:
+            srv.restart()
+        # The platform is back, but the completion is still only in the outbox: sent alone,
+        # this feedback would be refused (409, before completion).
+        t.send_keys("4")
+        t.wait_for("4/5 Very good")
+        t.send_keys("C-s")
+        t.wait_for(lambda s: "How did" not in s)
+        wait_for(lambda: c.queued() == [], 10, "both to be delivered")
+        eq(c.queued("rejected"), [], "nothing refused")
+        eq(booking_status(b["id"]), "COMPLETED")
+        eq(feedback_rows(b["id"]), [(4, "")])
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
 
 
 if __name__ == "__main__":
