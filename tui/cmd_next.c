@@ -282,25 +282,27 @@ static char *tooltip(const struct pick *p, time_t now, time_t fetched_at, bool s
     return g_string_free(s, FALSE);
 }
 
-static void print_json_line(json_t *j)
+/* j as one line of JSON (the reference is taken), or NULL when out of memory. */
+static char *json_line(json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
     json_decref(j);
-    if (s)
-        printf("%s\n", s);
+    char *line = g_strdup(s);
     free(s);
+    return line;
 }
 
-static void print_line(enum next_format format, const struct pick *p, time_t now,
-                       time_t fetched_at, bool stale)
+static char *format_line(enum next_format format, const struct pick *p, time_t now,
+                         time_t fetched_at, bool stale)
 {
     char *raw = line_text(p, stale);
     char *text = sanitize(raw, SANITIZE_LINE);
     g_free(raw);
     const struct meeting *m = p->m;
+    char *line = NULL;
     switch (format) {
     case NEXT_PLAIN:
-        printf("%s\n", text);
+        line = g_strdup(text);
         break;
     case NEXT_TMUX: {
         static const enum theme_slot slots[] = {
@@ -312,8 +314,7 @@ static void print_line(enum next_format format, const struct pick *p, time_t now
         tmux_text(text, out);
         if (styled)
             g_string_append(out, "#[default]");
-        printf("%s\n", out->str);
-        g_string_free(out, TRUE);
+        line = g_string_free(out, FALSE);
         break;
     }
     case NEXT_WAYBAR: {
@@ -324,8 +325,8 @@ static void print_line(enum next_format format, const struct pick *p, time_t now
         char *tip_markup = g_markup_escape_text(tip, -1);
         json_t *cls = stale ? json_pack("[s, s]", state_names[p->state], "stale")
                             : json_string(state_names[p->state]);
-        print_json_line(json_pack("{s:s, s:s, s:o, s:s}", "text", text_markup, "tooltip",
-                                  tip_markup, "class", cls, "alt", state_names[p->state]));
+        line = json_line(json_pack("{s:s, s:s, s:o, s:s}", "text", text_markup, "tooltip",
+                                   tip_markup, "class", cls, "alt", state_names[p->state]));
         g_free(text_markup);
         g_free(tip_markup);
         free(tip);
@@ -337,12 +338,12 @@ static void print_line(enum next_format format, const struct pick *p, time_t now
         char *mentee = sanitize(m->user.name, SANITIZE_LINE);
         char *pkg = sanitize(m->package_name, SANITIZE_LINE);
         char *id = sanitize(m->id, SANITIZE_LINE);
-        print_json_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:b}",
-                                  "text", text, "state", state_names[p->state], "id", id,
-                                  "mentee", mentee, "package", pkg, "sessionNumber",
-                                  m->session_number, "scheduledAt", start, "duration",
-                                  m->duration, "minutes", (json_int_t)p->minutes, "stale",
-                                  stale));
+        line = json_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:b}",
+                                   "text", text, "state", state_names[p->state], "id", id,
+                                   "mentee", mentee, "package", pkg, "sessionNumber",
+                                   m->session_number, "scheduledAt", start, "duration",
+                                   m->duration, "minutes", (json_int_t)p->minutes, "stale",
+                                   stale));
         free(mentee);
         free(pkg);
         free(id);
@@ -350,6 +351,14 @@ static void print_line(enum next_format format, const struct pick *p, time_t now
     }
     }
     free(text);
+    return line;
+}
+
+char *next_line(enum next_format format, const struct meeting_list *l, time_t now,
+                time_t fetched_at, bool stale)
+{
+    struct pick p;
+    return pick(l, now, &p) ? format_line(format, &p, now, fetched_at, stale) : NULL;
 }
 
 /* ---- next ---- */
@@ -423,9 +432,10 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
     }
     if (lock >= 0)
         close(lock);
-    struct pick p;
-    if (c.found && pick(&c.list, now, &p))
-        print_line(format, &p, now, c.fetched_at, stale);
+    char *line = c.found ? next_line(format, &c.list, now, c.fetched_at, stale) : NULL;
+    if (line)
+        printf("%s\n", line);
+    g_free(line);
     fflush(stdout);
     meeting_list_clear(&c.list);
     g_free(origin);
@@ -436,6 +446,50 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
 
 /* ---- join --next ---- */
 
+const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
+                                    const struct meeting **later)
+{
+    /* The session in progress, else the first to start within JOIN_AHEAD. */
+    const struct meeting *chosen = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        struct pick p;
+        if (!classify(&l->items[i], now, &p))
+            continue;
+        if (p.state == ST_NOW)
+            return p.m;
+        bool ahead = p.state != ST_OVER && p.m->scheduled_at - now <= JOIN_AHEAD;
+        if (ahead && (chosen == NULL || p.m->scheduled_at < chosen->scheduled_at))
+            chosen = p.m;
+    }
+    if (chosen || later == NULL)
+        return chosen;
+    *later = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct meeting *m = &l->items[i];
+        if (!meeting_is_completed(m) && !meeting_is_cancelled(m) && m->scheduled_at > now &&
+            (*later == NULL || m->scheduled_at < (*later)->scheduled_at))
+            *later = m;
+    }
+    return NULL;
+}
+
+char *next_nothing_to_join(const struct meeting *later, time_t now, bool brief)
+{
+    const char *lead = brief ? "Nothing to join within 15 min"
+                             : "no session is running or starts within 15 minutes";
+    if (later == NULL)
+        return g_strdup_printf("%s, and none is booked after now", lead);
+    char when[80], rel[64];
+    timefmt_local(later->scheduled_at, when, sizeof when);
+    timefmt_relative(now, later->scheduled_at, later->duration, rel, sizeof rel);
+    char *who = sanitize(later->user.name, SANITIZE_LINE);
+    char *msg = brief ? g_strdup_printf("%s; the next one is with %s %s", lead, who, rel)
+                      : g_strdup_printf("%s; the next one is with %s on %s (%s)", lead, who,
+                                        when, rel);
+    free(who);
+    return msg;
+}
+
 int cmd_join_next(struct cmd_context *ctx)
 {
     cmd_flush_start(ctx);
@@ -444,21 +498,8 @@ int cmd_join_next(struct cmd_context *ctx)
     if (res == NULL)
         return cmd_finish(ctx, st);
     time_t now = time(NULL);
-    /* The session in progress, else the first to start within JOIN_AHEAD. */
-    const struct meeting *chosen = NULL;
-    for (size_t i = 0; i < res->sessions.n; i++) {
-        struct pick p;
-        if (!classify(&res->sessions.items[i], now, &p))
-            continue;
-        bool ahead = p.state != ST_NOW && p.state != ST_OVER &&
-                     p.m->scheduled_at - now <= JOIN_AHEAD;
-        if (p.state == ST_NOW) {
-            chosen = p.m;
-            break;
-        }
-        if (ahead && (chosen == NULL || p.m->scheduled_at < chosen->scheduled_at))
-            chosen = p.m;
-    }
+    const struct meeting *later = NULL;
+    const struct meeting *chosen = next_joinable(&res->sessions, now, &later);
     if (chosen) {
         char *id = g_strdup(chosen->id);
         api_result_free(res);
@@ -466,25 +507,9 @@ int cmd_join_next(struct cmd_context *ctx)
         g_free(id);
         return st;
     }
-    const struct meeting *next = NULL;
-    for (size_t i = 0; i < res->sessions.n; i++) {
-        const struct meeting *m = &res->sessions.items[i];
-        if (!meeting_is_completed(m) && !meeting_is_cancelled(m) && m->scheduled_at > now &&
-            (next == NULL || m->scheduled_at < next->scheduled_at))
-            next = m;
-    }
-    if (next) {
-        char when[80], rel[64];
-        timefmt_local(next->scheduled_at, when, sizeof when);
-        timefmt_relative(now, next->scheduled_at, next->duration, rel, sizeof rel);
-        char *who = sanitize(next->user.name, SANITIZE_LINE);
-        fprintf(stderr, "dheya-meet: no session is running or starts within 15 minutes; the "
-                "next one is with %s on %s (%s)\n", who, when, rel);
-        free(who);
-    } else {
-        fprintf(stderr, "dheya-meet: no session is running or starts within 15 minutes, and "
-                "none is booked after now\n");
-    }
+    char *msg = next_nothing_to_join(later, now, false);
+    fprintf(stderr, "dheya-meet: %s\n", msg);
+    g_free(msg);
     api_result_free(res);
     return cmd_finish(ctx, EXIT_FAIL);
 }

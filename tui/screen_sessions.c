@@ -8,6 +8,7 @@
 
 #include "themes/theme.h"
 #include "tui/app.h"
+#include "tui/cmd_next.h"
 #include "tui/sanitize.h"
 #include "tui/screens.h"
 #include "tui/timefmt.h"
@@ -202,19 +203,17 @@ static void open_room(struct sessions *s, bool join)
 static void join_next(struct sessions *s)
 {
     time_t now = time(NULL);
-    for (size_t i = 0; i < s->list.n; i++) {
-        const struct meeting *m = &s->list.items[i];
-        if (meeting_is_completed(m) || meeting_is_cancelled(m))
-            continue;
-        bool running = now >= m->scheduled_at && now < m->scheduled_at + m->duration * 60;
-        if (running || (m->scheduled_at > now && m->scheduled_at - now <= 15 * 60)) {
-            s->selected = (int)i;
-            s->dirty = true;
-            open_room(s, true);
-            return;
-        }
+    const struct meeting *later = NULL;
+    const struct meeting *m = next_joinable(&s->list, now, &later);
+    if (m) {
+        s->selected = (int)(m - s->list.items);
+        s->dirty = true;
+        open_room(s, true);
+        return;
     }
-    app_status(s->base.app, APP_INFO, "No session is running or starts within 15 minutes.");
+    char *msg = next_nothing_to_join(later, now, true);
+    app_status(s->base.app, APP_INFO, "%s.", msg);
+    g_free(msg);
 }
 
 static void on_action(struct screen *scr, int action)

@@ -98,6 +98,26 @@ def the_whole_flow_from_sessions_to_stored_feedback():
 
 
 @test
+def j_joins_the_session_starting_soon_or_says_when_the_next_one_is():
+    mentor, mentee, pkg = srv.cast("Jo")
+    later = srv.book(mentee, mentor, pkg, when=iso(40 * 60))["booking"]
+    with Term(80, 24) as t:
+        record = start(t, mentor)
+        t.wait_for("Jo Mentee")
+        t.send_keys("J")
+        t.wait_for("the next one is with Jo Mentee")
+        check(not os.path.exists(record), "nothing launched")
+        soon = srv.book(mentee, mentor, pkg, when=iso(5 * 60))["booking"]
+        t.send_keys("r")
+        t.wait_for(lambda s: s.count("Jo Mentee") == 2)
+        t.send_keys("J")
+        t.wait_for("Session 1 with Jo Mentee")
+        eq(read_record(record)[1], soon["meetingUrl"] + "#userInfo.displayName=%22Jo%20Mentor%22")
+        check(later["meetingUrl"] not in open(record).read(), "the later one is not launched")
+        quit_cleanly(t, ("q", "y", "q"))
+
+
+@test
 def session_flag_opens_the_room_directly():
     mentor, mentee, b = cast_and_book("Bea", start=3600)
     with Term(80, 24) as t:
