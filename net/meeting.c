@@ -139,6 +139,8 @@ static void decode_meeting(struct decoder *d, json_t *root, struct meeting *m)
         m->status = text(d, b, "booking", "status", true);
         m->meeting_url = text(d, b, "booking", "meetingUrl", false);
         m->provider = text(d, b, "booking", "provider", false);
+        m->meeting_passcode = text(d, b, "booking", "meetingPasscode", false);
+        m->meeting_error = text(d, b, "booking", "meetingError", false);
         json_t *fb = object(d, b, "booking", "feedback", false);
         if (fb) {
             m->has_feedback = true;
@@ -227,6 +229,8 @@ void meeting_clear(struct meeting *m)
     free(m->status);
     free(m->meeting_url);
     free(m->provider);
+    free(m->meeting_passcode);
+    free(m->meeting_error);
     free(m->feedback_comment);
     free(m->user.name);
     free(m->user.email);
@@ -273,13 +277,15 @@ static json_t *meeting_json(const struct meeting *m)
                      ? json_pack("{s:i, s:o}", "rating", m->feedback_rating, "comment",
                                  str_or_null(m->feedback_comment))
                      : json_null();
-    return json_pack("{s:{s:o, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o},"
+    return json_pack("{s:{s:o, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
                      " s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o}, s:o, s:o, s:o}",
                      "booking", "id", str_or_null(m->id), "sessionNumber", m->session_number,
                      "scheduledAt", time_or_null(m->scheduled_at), "duration", m->duration,
                      "notes", str_or_null(m->notes), "status", str_or_null(m->status),
                      "meetingUrl", str_or_null(m->meeting_url),
-                     "provider", str_or_null(m->provider), "feedback", fb,
+                     "provider", str_or_null(m->provider),
+                     "meetingPasscode", str_or_null(m->meeting_passcode),
+                     "meetingError", str_or_null(m->meeting_error), "feedback", fb,
                      "user", "name", str_or_null(m->user.name),
                      "email", str_or_null(m->user.email),
                      "mentor", "name", str_or_null(m->mentor.name),

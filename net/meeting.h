@@ -26,6 +26,8 @@ struct meeting {
     char *status; /* SCHEDULED, COMPLETED, CANCELLED, or anything newer */
     char *meeting_url; /* NULL when not generated yet */
     char *provider;    /* NULL when the server does not say */
+    char *meeting_passcode; /* Zoom's passcode when meeting_url does not carry it, or NULL */
+    char *meeting_error;    /* why the provider has no meeting yet (meeting_url NULL), or NULL */
     bool has_feedback; /* the caller's own feedback */
     int feedback_rating;
     char *feedback_comment;

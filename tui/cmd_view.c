@@ -116,7 +116,17 @@ static void print_meeting(const struct meeting *m)
     snprintf(buf, sizeof buf, "%d min", m->duration);
     field("Duration", buf, SANITIZE_LINE);
     field("Status", m->status, SANITIZE_LINE);
-    field("Meeting", m->meeting_url ? m->meeting_url : "(not created yet)", SANITIZE_LINE);
+    if (m->meeting_url) {
+        field("Meeting", m->meeting_url, SANITIZE_LINE);
+    } else {
+        char *why = g_strdup_printf("link not ready yet%s%s%s", m->meeting_error ? " (" : "",
+                                    m->meeting_error ? m->meeting_error : "",
+                                    m->meeting_error ? ")" : "");
+        field("Meeting", why, SANITIZE_LINE);
+        g_free(why);
+    }
+    if (m->meeting_passcode)
+        field("Passcode", m->meeting_passcode, SANITIZE_LINE);
     if (m->provider)
         field("Host", m->provider, SANITIZE_LINE);
     if (m->started_at)

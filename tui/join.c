@@ -16,7 +16,11 @@ char *join_url(const struct meeting *m, char *msg, size_t msglen)
         return NULL;
     }
     if (m->meeting_url == NULL) {
-        snprintf(msg, msglen, "the meeting link is not ready yet; refresh in a moment");
+        char *why = m->meeting_error ? sanitize(m->meeting_error, SANITIZE_LINE) : NULL;
+        snprintf(msg, msglen, "the meeting link is not ready yet%s%s%s; the platform asks "
+                 "the provider again on each refresh", why ? " (" : "", why ? why : "",
+                 why ? ")" : "");
+        free(why);
         return NULL;
     }
     char err[400];

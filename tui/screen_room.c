@@ -57,6 +57,7 @@ struct room {
     struct screen base;
     char *id;
     bool join_on_load;
+    bool link_retry; /* Enter found no meeting link: asked again, to join if it comes */
     struct meeting m;
     bool loaded, loading, completing, load_failed;
     char offline[700];     /* the last load failure, for the status line */
@@ -116,6 +117,8 @@ static void fill_sidebar(struct room *r)
                        : strcmp(m->provider, "google-meet") == 0 ? "Google Meet"
                                                                  : m->provider;
     add_fact(sb, "Host", host);
+    if (m->meeting_passcode)
+        add_fact(sb, "Passcode", m->meeting_passcode);
     char *notes = sanitize(m->notes ? m->notes : "(no notes)", SANITIZE_MULTILINE);
     sidebar_add_text(sb, "Notes", notes);
     free(notes);
@@ -206,8 +209,13 @@ static void draw_body(struct room *r, WINDOW *win)
         char *line;
         if (meeting_is_cancelled(m))
             line = g_strdup("Meeting: this session was cancelled");
-        else if (m->meeting_url == NULL)
-            line = g_strdup("Meeting: link not ready yet \u2014 it is retried on refresh");
+        else if (m->meeting_url == NULL && m->meeting_error) {
+            char *why = sanitize(m->meeting_error, SANITIZE_LINE);
+            line = g_strdup_printf("Meeting: link not ready yet (%s) \u2014 asked for again on "
+                                   "each refresh", why);
+            free(why);
+        } else if (m->meeting_url == NULL)
+            line = g_strdup("Meeting: link not ready yet \u2014 asked for again on each refresh");
         else {
             char *u = sanitize(m->meeting_url, SANITIZE_LINE);
             line = g_strdup_printf("Meeting: %s", u);
@@ -299,6 +307,8 @@ static void on_meeting(void *owner, struct api_result *res)
         if (!r->offline_pending)
             app_status(a, APP_ERROR, "%s", r->offline);
         r->load_failed = true;
+        if (r->link_retry) /* Enter asked for the link: not joining minutes later */
+            r->join_on_load = r->link_retry = false;
         free(msg);
         api_result_free(res);
         return;
@@ -381,6 +391,16 @@ static void join(struct room *r, bool confirm)
         r->join_on_load = true;
         return;
     }
+    if (r->m.meeting_url == NULL && !meeting_is_cancelled(&r->m) && !r->link_retry) {
+        /* The meeting route is "get or create": asking again makes the platform try the
+         * provider again. Join if the link comes with the answer. */
+        r->link_retry = r->join_on_load = true;
+        app_status(a, APP_PROGRESS, "The meeting link is not ready yet; asking the platform "
+                   "again\u2026");
+        load(r);
+        return;
+    }
+    r->link_retry = false;
     if (confirm && !checklist_all_checked(r->checklist)) {
         static const char *const yes_no[] = {"Yes", "No", NULL};
         app_dialog(a, dialog_new(DLG_UNTICKED, "Join now?",

@@ -71,6 +71,38 @@ static void decodes_extension_fields_and_ignores_unknown_ones(void **state)
     meeting_clear(&m);
 }
 
+/* A provider that has not produced a meeting yet (Zoom down), and Zoom's passcode. */
+static void decodes_the_provider_fields(void **state)
+{
+    const char *j = "{\"booking\": {\"id\": \"b2\", \"sessionNumber\": 1,"
+                    " \"scheduledAt\": \"2024-01-15T10:00:00Z\", \"duration\": 30,"
+                    " \"status\": \"SCHEDULED\", \"provider\": \"zoom\", \"meetingUrl\": null,"
+                    " \"meetingError\": \"zoom: 503 from POST /v2/users/me/meetings\","
+                    " \"meetingPasscode\": \"x7Ab\"},"
+                    " \"user\": {\"name\": \"U\"}, \"mentor\": {\"name\": \"M\"},"
+                    " \"package\": {\"name\": \"P\"}}";
+    struct meeting m;
+    char err[256];
+    assert_true(meeting_decode(j, strlen(j), &m, err, sizeof err));
+    assert_null(m.meeting_url);
+    assert_string_equal(m.provider, "zoom");
+    assert_string_equal(m.meeting_error, "zoom: 503 from POST /v2/users/me/meetings");
+    assert_string_equal(m.meeting_passcode, "x7Ab");
+    char *back = meeting_to_json(&m);
+    assert_non_null(strstr(back, "\"meetingPasscode\": \"x7Ab\""));
+    assert_non_null(strstr(back, "\"meetingError\": \"zoom: 503"));
+    free(back);
+    meeting_clear(&m);
+    /* A passcode of the wrong type is named. */
+    const char *bad = "{\"booking\": {\"id\": \"b2\", \"sessionNumber\": 1,"
+                      " \"scheduledAt\": \"2024-01-15T10:00:00Z\", \"duration\": 30,"
+                      " \"status\": \"SCHEDULED\", \"meetingPasscode\": 1234},"
+                      " \"user\": {\"name\": \"U\"}, \"mentor\": {\"name\": \"M\"},"
+                      " \"package\": {\"name\": \"P\"}}";
+    assert_false(meeting_decode(bad, strlen(bad), &m, err, sizeof err));
+    assert_non_null(strstr(err, "meetingPasscode"));
+}
+
 /* Replaces the first occurrence of from in seed by to and expects an error mentioning want. */
 static void expect_error(const char *from, const char *to, const char *want)
 {
@@ -282,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decodes_the_seed_example),
         cmocka_unit_test(decodes_extension_fields_and_ignores_unknown_ones),
+        cmocka_unit_test(decodes_the_provider_fields),
         cmocka_unit_test(names_the_bad_field),
         cmocka_unit_test(survives_hostile_json),
         cmocka_unit_test(list_errors_say_which_entry),
