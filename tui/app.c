@@ -50,6 +50,10 @@ struct app {
     /* What needs drawing. */
     bool layout_needed, clear_needed, title_dirty, status_dirty;
     bool too_small;
+    /* Keys typed while the terminal is too small: they wait, and are handled in order once
+     * it is big enough again, so that nothing typed is lost (Ctrl-C still quits at once). */
+    struct key held[256];
+    int n_held;
     int clock_minute;
     GString *raw; /* bytes to write after the next frame */
     long long wake_at; /* 0: none */
@@ -262,7 +266,11 @@ static void draw_too_small(void)
     wattrset(stdscr, theme_attr(THEME_NORMAL));
     werase(stdscr);
     char msg[80];
-    snprintf(msg, sizeof msg, "terminal too small (need %dx%d)", APP_MIN_COLS, APP_MIN_LINES);
+    snprintf(msg, sizeof msg, "terminal too small (need %dx%d); keys wait, Ctrl-C quits",
+             APP_MIN_COLS, APP_MIN_LINES);
+    if ((int)strlen(msg) > COLS)
+        snprintf(msg, sizeof msg, "terminal too small (need %dx%d)", APP_MIN_COLS,
+                 APP_MIN_LINES);
     int w = (int)strlen(msg);
     if (w > COLS) {
         snprintf(msg, sizeof msg, "too small");
@@ -286,6 +294,8 @@ static void layout(struct app *a)
         widget_place(a->overlay, 1, 0, LINES - 3, COLS);
 }
 
+static void on_key(void *ud, struct key k);
+
 static void on_draw(void *ud)
 {
     struct app *a = ud;
@@ -293,6 +303,16 @@ static void on_draw(void *ud)
         return;
     if (a->layout_needed)
         layout(a);
+    if (!a->too_small && a->n_held) {
+        int n = a->n_held;
+        a->n_held = 0;
+        for (int i = 0; i < n && !a->quit && !a->too_small; i++)
+            on_key(a, a->held[i]);
+        if (a->quit)
+            return;
+        if (a->layout_needed)
+            layout(a);
+    }
     bool all = a->clear_needed;
     if (all) {
         wattrset(stdscr, theme_attr(THEME_NORMAL));
@@ -346,8 +366,12 @@ static void on_key(void *ud, struct key k)
 {
     struct app *a = ud;
     if (a->too_small) {
-        if (key_id(k) == 'q' || key_id(k) == CTRL('c'))
+        if (key_id(k) == CTRL('c'))
             a->quit = true;
+        else if (a->n_held < (int)(sizeof a->held / sizeof *a->held))
+            a->held[a->n_held++] = k;
+        else
+            beep(); /* more than a screenful typed blind: say that this one is not kept */
         return;
     }
     if (key_id(k) == CTRL('l')) {

@@ -127,6 +127,28 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
     check(isinstance(told, str), f"the status line said the feedback was queued: {told}")
 
 
+@test
+def keys_typed_while_the_terminal_is_too_small_wait_and_are_not_lost():
+    mentor, b = completed_booking("Ivo")
+    with Term(80, 24) as t:
+        c = Client(srv, mentor["token"], scratch=t.scratch)
+        t.run([CLIENT_BIN, "--session", b["id"]], env=c.env)
+        t.wait_for("Session 1 with Ivo Mentee")
+        t.send_keys("f")
+        t.wait_for("How did the session with Ivo Mentee go?")
+        t.send_keys("2", "Tab")
+        t.wait_for("2/5")
+        t.resize(40, 10)
+        t.wait_for("terminal too small")
+        t.type("typed blind, q and all")
+        t.resize(80, 24)
+        s = t.wait_for("typed blind, q and all")
+        check("2/5" in s, s)
+        wait_for(lambda: drafts(c) == [(2, "typed blind, q and all")], 2, "the draft on disk")
+        t.send_keys("Escape", "q")
+        eq(t.wait_exit(), 0)
+
+
 def booking_status(bid):
     with sqlite3.connect(srv.db) as c:
         return c.execute("SELECT status FROM bookings WHERE id = ?", (bid,)).fetchone()[0]

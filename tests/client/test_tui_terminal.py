@@ -135,7 +135,7 @@ def a_resize_storm_never_crashes_or_garbles():
         for _ in range(4):
             for w, h in sizes:
                 t.resize(w, h)
-        # Keys are ignored while the terminal is too small, and tmux may signal the last
+        # Keys wait while the terminal is too small, and tmux may signal the last
         # resize after a key sent at once: so wait for the last size to be drawn.
         t.wait_for(lambda s: len(s.splitlines()) == 60 and
                    s.splitlines()[-1].startswith("Enter Join"))
