@@ -93,6 +93,20 @@ static const char *const migrations[] = {
     "  FROM webhook_events ORDER BY received_at;"
     "DROP TABLE webhook_events;"
     "ALTER TABLE webhook_events_by_scheme RENAME TO webhook_events;",
+
+    /* 3: meetings at providers with an API (Zoom, Google Meet): the provider's own id for
+     * the meeting, Zoom's passcode, why the last attempt to make the meeting failed, and
+     * changes (reschedule, cancel) counted so that one that has not reached the provider
+     * yet is known and sent again: sync_wanted counts changes, sync_done is the count the
+     * provider's meeting reflects, sync_retry_at when a failed one may be tried again.
+     * Every booking before this was a Jitsi booking. */
+    "ALTER TABLE bookings ADD COLUMN meeting_id TEXT;"
+    "ALTER TABLE bookings ADD COLUMN meeting_passcode TEXT;"
+    "ALTER TABLE bookings ADD COLUMN meeting_error TEXT;"
+    "ALTER TABLE bookings ADD COLUMN sync_wanted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN sync_done INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN sync_retry_at INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE bookings SET provider = 'jitsi' WHERE provider IS NULL;",
 };
 
 static enum db_result result_of(int rc)
@@ -613,12 +627,15 @@ static const char *column(sqlite3_stmt *st, int col)
     "SELECT b.id, b.session_number, b.scheduled_at, b.duration, b.notes, b.status, " \
     "b.meeting_url, b.provider, b.meeting_started_at, b.meeting_ended_at, u.name, u.email, " \
     "m.name, m.email, m.rating_sum, m.rating_count, p.name, b.user_id, b.mentor_id, " \
-    "f.rating, f.comment FROM bookings b " BOOKING_JOINS \
+    "f.rating, f.comment, b.meeting_passcode, b.meeting_error, " \
+    "b.meeting_id IS NOT NULL AND b.sync_wanted > b.sync_done AND b.sync_retry_at <= ?3 " \
+    "FROM bookings b " BOOKING_JOINS \
     "LEFT JOIN feedback f ON f.booking_id = b.id AND f.author_id = ?1 "
 enum { COL_ID, COL_NUMBER, COL_WHEN, COL_DURATION, COL_NOTES, COL_STATUS, COL_URL,
        COL_PROVIDER, COL_STARTED, COL_ENDED, COL_USER_NAME, COL_USER_EMAIL, COL_MENTOR_NAME,
        COL_MENTOR_EMAIL, COL_RATING_SUM, COL_RATING_COUNT, COL_PACKAGE, COL_USER_ID,
-       COL_MENTOR_ID, COL_FEEDBACK_RATING, COL_FEEDBACK_COMMENT };
+       COL_MENTOR_ID, COL_FEEDBACK_RATING, COL_FEEDBACK_COMMENT, COL_PASSCODE, COL_ERROR,
+       COL_SYNC_DUE };
 /* The participants of the same bookings (the same joins and conditions), in the same
  * booking order as the bookings query, so that one pass over both fills every booking's
  * list: one query for the whole list instead of one per booking. */
@@ -626,10 +643,10 @@ enum { COL_ID, COL_NUMBER, COL_WHEN, COL_DURATION, COL_NOTES, COL_STATUS, COL_UR
     "SELECT pa.booking_id, pa.name, pa.joined_at, pa.left_at FROM participants pa " \
     "JOIN bookings b ON b.id = pa.booking_id " BOOKING_JOINS
 #define PARTICIPANT_ORDER "coalesce(pa.joined_at, pa.left_at), pa.id"
-/* The viewer's sessions in a time window (?1 viewer, ?2 from, ?3 to), soonest first. */
+/* The viewer's sessions in a time window (?1 viewer, ?4 from, ?5 to), soonest first. */
 #define SESSIONS_WHERE \
-    "WHERE (b.user_id = ?1 OR b.mentor_id = ?1) AND b.scheduled_at >= ?2 " \
-    "AND b.scheduled_at < ?3 "
+    "WHERE (b.user_id = ?1 OR b.mentor_id = ?1) AND b.scheduled_at >= ?4 " \
+    "AND b.scheduled_at < ?5 "
 #define SESSIONS_ORDER "ORDER BY b.scheduled_at, b.id"
 
 /* A participants cursor: the statement and the result of its latest step. */
@@ -660,6 +677,17 @@ static void put_meeting(struct text *t, sqlite3_stmt *row, struct people *people
     put_string(t, column(row, COL_URL));
     put_raw(t, ",\"provider\":");
     put_string(t, column(row, COL_PROVIDER));
+    /* The passcode only where the join URL does not carry it (Zoom's pwd=), the error only
+     * while there is no URL: both are absent, not null, otherwise. */
+    const char *url = column(row, COL_URL), *passcode = column(row, COL_PASSCODE);
+    if (url && passcode && *passcode && strstr(url, "pwd=") == NULL) {
+        put_raw(t, ",\"meetingPasscode\":");
+        put_string(t, passcode);
+    }
+    if (url == NULL && column(row, COL_ERROR)) {
+        put_raw(t, ",\"meetingError\":");
+        put_string(t, column(row, COL_ERROR));
+    }
     put_raw(t, ",\"feedback\":");
     if (sqlite3_column_type(row, COL_FEEDBACK_RATING) == SQLITE_NULL) {
         put_raw(t, "null");
@@ -720,16 +748,18 @@ static enum db_result read_result(int rc, const struct people *people, const str
     return t->failed ? DB_ERROR : DB_OK;
 }
 
-/* Reads one booking's meeting object as viewer sees it, in one snapshot, into *body.
- * *no_url (when not NULL) says the booking has no meeting URL yet. */
+/* Reads one booking's meeting object as viewer sees it, in one snapshot, into *body, and
+ * what the provider still owes it into *due (when not NULL). */
 static enum db_result meeting_read(struct conn *c, const char *booking_id,
-                                   const struct db_user *viewer, char **body, bool *no_url)
+                                   const struct db_user *viewer, char **body,
+                                   struct db_due *due)
 {
     enum db_result r = read_begin(c);
     if (r != DB_OK)
         return r;
     struct text t = {0};
-    sqlite3_stmt *st = stmt(c, BOOKING_SELECT "WHERE b.id = ?2", "tt", viewer->id, booking_id);
+    sqlite3_stmt *st = stmt(c, BOOKING_SELECT "WHERE b.id = ?2", "ttl", viewer->id, booking_id,
+                            (long long)time(NULL));
     int rc = step(c, st);
     r = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOT_FOUND : result_of(rc);
     if (r == DB_OK && strcmp(column(st, COL_USER_ID), viewer->id) != 0 &&
@@ -740,8 +770,11 @@ static enum db_result meeting_read(struct conn *c, const char *booking_id,
         people.st = stmt(c, PARTICIPANT_SELECT "WHERE b.id = ? ORDER BY " PARTICIPANT_ORDER,
                          "t", booking_id);
         people.rc = step(c, people.st);
-        if (no_url)
-            *no_url = sqlite3_column_type(st, COL_URL) == SQLITE_NULL;
+        if (due) {
+            due->meeting = sqlite3_column_type(st, COL_URL) == SQLITE_NULL &&
+                           strcmp(column(st, COL_STATUS), "SCHEDULED") == 0;
+            due->change = sqlite3_column_int(st, COL_SYNC_DUE) != 0;
+        }
         put_meeting(&t, st, &people);
         r = read_result(step(c, st), &people, &t);
         done(people.st);
@@ -755,42 +788,109 @@ static enum db_result meeting_read(struct conn *c, const char *booking_id,
     return r;
 }
 
-/* Gives a booking that has none a meeting URL from prov; the provider is asked before the
- * write transaction, which stays short. */
-static enum db_result add_meeting_url(struct db *db, struct conn *c,
-                                      const struct provider *prov, const char *booking_id)
-{
-    char err[256];
-    char *url = prov->create_meeting(booking_id, err, sizeof err);
-    if (url == NULL) {
-        fprintf(stderr, "db: %s: %s\n", prov->name, err);
-        return DB_ERROR;
-    }
-    enum db_result r = write_begin(db, c);
-    if (r == DB_OK)
-        r = run(c, stmt(c, "UPDATE bookings SET meeting_url = ?, provider = ?, updated_at = ? "
-                        "WHERE id = ? AND meeting_url IS NULL", "ttlt", url, prov->name,
-                        (long long)time(NULL), booking_id));
-    r = write_end(db, c, r);
-    free(url);
-    return r;
-}
-
-enum db_result db_meeting(struct db *db, const struct provider *prov, const char *booking_id,
-                          const struct db_user *viewer, char **body)
+enum db_result db_meeting(struct db *db, const char *booking_id, const struct db_user *viewer,
+                          char **body, struct db_due *due)
 {
     struct conn *c = acquire(db);
     if (c == NULL)
         return DB_ERROR;
-    bool no_url = false;
-    enum db_result r = meeting_read(c, booking_id, viewer, body, &no_url);
-    if (r == DB_OK && no_url) {
-        free(*body);
-        *body = NULL;
-        r = add_meeting_url(db, c, prov, booking_id);
-        if (r == DB_OK)
-            r = meeting_read(c, booking_id, viewer, body, NULL);
+    enum db_result r = meeting_read(c, booking_id, viewer, body, due);
+    release(db, c);
+    return r;
+}
+
+enum db_result db_provider_row(struct db *db, const char *booking_id, struct db_provider_row *out)
+{
+    memset(out, 0, sizeof *out);
+    struct conn *c = acquire(db);
+    if (c == NULL)
+        return DB_ERROR;
+    sqlite3_stmt *st = stmt(c, "SELECT b.id, p.name, b.session_number, b.scheduled_at, "
+                            "b.duration, m.email, u.email, b.status, b.provider, b.meeting_id, "
+                            "b.meeting_url, b.sync_wanted, b.sync_done FROM bookings b "
+                            BOOKING_JOINS "WHERE b.id = ?", "t", booking_id);
+    int rc = step(c, st);
+    enum db_result r = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOT_FOUND
+                                                                    : result_of(rc);
+    if (r == DB_OK) {
+        out->id = column_dup(st, 0);
+        out->package = column_dup(st, 1);
+        out->booking.session_number = sqlite3_column_int(st, 2);
+        out->booking.start = (time_t)sqlite3_column_int64(st, 3);
+        out->booking.duration = sqlite3_column_int(st, 4);
+        out->mentor_email = column_dup(st, 5);
+        out->mentee_email = column_dup(st, 6);
+        snprintf(out->status, sizeof out->status, "%s", column(st, 7));
+        snprintf(out->provider, sizeof out->provider, "%s", column(st, 8) ? column(st, 8) : "");
+        out->meeting_id = column_dup(st, 9);
+        out->url = column_dup(st, 10);
+        out->sync_wanted = sqlite3_column_int64(st, 11);
+        out->sync_done = sqlite3_column_int64(st, 12);
+        out->booking.id = out->id;
+        out->booking.package = out->package;
+        out->booking.mentor_email = out->mentor_email;
+        out->booking.mentee_email = out->mentee_email;
+        if (!out->id || !out->package || !out->mentor_email || !out->mentee_email)
+            r = DB_ERROR;
     }
+    done(st);
+    release(db, c);
+    if (r != DB_OK)
+        db_provider_row_free(out);
+    return r;
+}
+
+void db_provider_row_free(struct db_provider_row *row)
+{
+    free(row->id);
+    free(row->package);
+    free(row->mentor_email);
+    free(row->mentee_email);
+    free(row->meeting_id);
+    free(row->url);
+    memset(row, 0, sizeof *row);
+}
+
+enum db_result db_meeting_store(struct db *db, const char *booking_id, const char *provider,
+                                const struct provider_meeting *m, long long generation,
+                                const char *error)
+{
+    struct conn *c = acquire(db);
+    if (c == NULL)
+        return DB_ERROR;
+    enum db_result r = write_begin(db, c);
+    /* A URL is stored once: the first one a booking gets is the one both participants
+     * use. The meeting id comes with the URL, or alone (a meeting made, its URL not ready);
+     * the error is the last attempt's, cleared by a success. */
+    if (r == DB_OK)
+        r = run(c, stmt(c, "UPDATE bookings SET "
+                        "meeting_id = CASE WHEN ?1 IS NOT NULL OR ?2 IS NOT NULL THEN ?1 "
+                        "  ELSE meeting_id END, "
+                        "meeting_passcode = CASE WHEN ?2 IS NOT NULL THEN ?3 "
+                        "  ELSE meeting_passcode END, "
+                        "meeting_url = ?2, provider = ?4, meeting_error = ?5, "
+                        "sync_done = max(sync_done, ?6), updated_at = ?7 "
+                        "WHERE id = ?8 AND meeting_url IS NULL", "tttttllt", m->id, m->url,
+                        m->passcode, provider, error, generation, (long long)time(NULL),
+                        booking_id));
+    r = write_end(db, c, r);
+    release(db, c);
+    return r;
+}
+
+enum db_result db_sync_result(struct db *db, const char *booking_id, long long generation,
+                              bool ok, unsigned retry_seconds)
+{
+    struct conn *c = acquire(db);
+    if (c == NULL)
+        return DB_ERROR;
+    enum db_result r = write_begin(db, c);
+    if (r == DB_OK)
+        r = ok ? run(c, stmt(c, "UPDATE bookings SET sync_done = max(sync_done, ?), "
+                             "sync_retry_at = 0 WHERE id = ?", "lt", generation, booking_id))
+               : run(c, stmt(c, "UPDATE bookings SET sync_retry_at = ? WHERE id = ?", "lt",
+                             (long long)time(NULL) + retry_seconds, booking_id));
+    r = write_end(db, c, r);
     release(db, c);
     return r;
 }
@@ -805,10 +905,12 @@ enum db_result db_sessions(struct db *db, const struct db_user *viewer, time_t f
     enum db_result r = read_begin(c);
     if (r == DB_OK) {
         struct people people = {.c = c};
+        long long now = (long long)time(NULL);
         people.st = stmt(c, PARTICIPANT_SELECT SESSIONS_WHERE SESSIONS_ORDER ", "
-                         PARTICIPANT_ORDER, "tll", viewer->id, (long long)from, (long long)to);
-        sqlite3_stmt *st = stmt(c, BOOKING_SELECT SESSIONS_WHERE SESSIONS_ORDER, "tll",
-                                viewer->id, (long long)from, (long long)to);
+                         PARTICIPANT_ORDER, "ttlll", viewer->id, NULL, now, (long long)from,
+                         (long long)to);
+        sqlite3_stmt *st = stmt(c, BOOKING_SELECT SESSIONS_WHERE SESSIONS_ORDER, "ttlll",
+                                viewer->id, NULL, now, (long long)from, (long long)to);
         people.rc = step(c, people.st);
         put_raw(&t, "{\"sessions\":[");
         int rc;
@@ -873,6 +975,53 @@ enum db_result db_complete(struct db *db, const char *booking_id, const struct d
     if (r == DB_OK)
         *out = json_pack("{s:b, s:{s:s, s:s}}", "success", 1, "booking", "id", booking_id,
                          "status", "COMPLETED");
+    return r;
+}
+
+/* Checks that a booking may still change and records the change: the new start and
+ * duration (when given) or the cancellation, and one more change for the provider. Inside
+ * a write transaction. */
+static enum db_result change_booking(struct conn *c, const char *booking_id,
+                                     const struct db_user *viewer, const time_t *start,
+                                     const int *duration, bool cancel, char *err, size_t errlen)
+{
+    char status[16];
+    enum db_result r = access_check(c, booking_id, viewer, status);
+    if (r != DB_OK)
+        return r;
+    if (cancel && strcmp(status, "CANCELLED") == 0)
+        return DB_OK; /* cancelling twice is not an error, and changes nothing */
+    if (strcmp(status, "SCHEDULED") != 0) {
+        snprintf(err, errlen, "the session is %s; it can no longer be %s", status,
+                 cancel ? "cancelled" : "rescheduled");
+        return DB_CONFLICT;
+    }
+    long long now = (long long)time(NULL);
+    if (cancel)
+        return run(c, stmt(c, "UPDATE bookings SET status = 'CANCELLED', "
+                           "sync_wanted = sync_wanted + 1, sync_retry_at = 0, updated_at = ? "
+                           "WHERE id = ?", "lt", now, booking_id));
+    return run(c, stmt(c, "UPDATE bookings SET "
+                       "scheduled_at = CASE WHEN ?1 THEN ?2 ELSE scheduled_at END, "
+                       "duration = CASE WHEN ?3 THEN ?4 ELSE duration END, "
+                       "sync_wanted = sync_wanted + 1, sync_retry_at = 0, updated_at = ?5 "
+                       "WHERE id = ?6", "ilillt", start != NULL,
+                       (long long)(start ? *start : 0), duration != NULL,
+                       duration ? *duration : 0, now, booking_id));
+}
+
+enum db_result db_booking_change(struct db *db, const char *booking_id,
+                                 const struct db_user *viewer, const time_t *start,
+                                 const int *duration, bool cancel, char *err, size_t errlen)
+{
+    struct conn *c = acquire(db);
+    if (c == NULL)
+        return DB_ERROR;
+    enum db_result r = write_begin(db, c);
+    if (r == DB_OK)
+        r = change_booking(c, booking_id, viewer, start, duration, cancel, err, errlen);
+    r = write_end(db, c, r);
+    release(db, c);
     return r;
 }
 
@@ -995,52 +1144,33 @@ enum db_result db_feedback(struct db *db, const char *booking_id, const struct d
     return r;
 }
 
-/* Inserts a booking row (url may be NULL); inside a write transaction. */
-static enum db_result insert_booking(struct conn *c, const struct provider *prov,
-                                     const char *id, const char *url, const char *user_id,
-                                     const struct db_booking_request *req, const char *status)
+/* Inserts a new booking, with no meeting yet; inside a write transaction. */
+static enum db_result insert_booking(struct conn *c, const char *provider, const char *id,
+                                     const char *user_id, const struct db_booking_request *req)
 {
     long long now = (long long)time(NULL);
     return run(c, stmt(c, "INSERT INTO bookings(id, user_id, mentor_id, package_id, "
-                       "session_number, scheduled_at, duration, status, meeting_url, provider, "
-                       "notes, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "ttttilittttll", id, user_id, req->mentor_id, req->package_id,
+                       "session_number, scheduled_at, duration, provider, notes, created_at, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "ttttilittll", id, user_id, req->mentor_id, req->package_id,
                        req->session_number, (long long)req->scheduled_at, req->duration,
-                       status ? status : "SCHEDULED", url, url ? prov->name : NULL,
-                       req->notes, now, now));
+                       provider, req->notes, now, now));
 }
 
-/* A new booking id and its meeting URL, asked of the provider outside any transaction. A
- * provider that fails leaves *url NULL (logged): the booking is kept without one. */
-static bool new_booking(const struct provider *prov, char id[40], char **url)
-{
-    if (!new_id('b', id))
-        return false;
-    char err[256];
-    *url = prov->create_meeting(id, err, sizeof err);
-    if (*url == NULL)
-        fprintf(stderr, "db: %s: %s; the meeting route will try again\n", prov->name, err);
-    return true;
-}
-
-enum db_result db_booking_create(struct db *db, const struct provider *prov,
+enum db_result db_booking_create(struct db *db, const char *provider,
                                  const struct db_user *viewer,
-                                 const struct db_booking_request *req, char **body,
+                                 const struct db_booking_request *req, char id[40],
                                  char *err, size_t errlen)
 {
-    char id[40], *url = NULL;
     if (strcmp(viewer->role, "user") != 0) {
         snprintf(err, errlen, "only a mentee can book a session");
         return DB_FORBIDDEN;
     }
-    if (!new_booking(prov, id, &url))
+    if (!new_id('b', id))
         return DB_ERROR;
     struct conn *c = acquire(db);
-    if (c == NULL) {
-        free(url);
+    if (c == NULL)
         return DB_ERROR;
-    }
     enum db_result r = write_begin(db, c);
     if (r == DB_OK) {
         sqlite3_stmt *st = stmt(c, "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND "
@@ -1060,33 +1190,23 @@ enum db_result db_booking_create(struct db *db, const struct provider *prov,
         done(st);
     }
     if (r == DB_OK)
-        r = insert_booking(c, prov, id, url, viewer->id, req, NULL);
+        r = insert_booking(c, provider, id, viewer->id, req);
     r = write_end(db, c, r);
-    free(url);
-    if (r == DB_OK)
-        r = meeting_read(c, id, viewer, body, NULL);
     release(db, c);
     return r;
 }
 
-enum db_result db_booking_insert(struct db *db, const struct provider *prov, const char *user_id,
-                                 const char *mentor_id, const char *package_id, int number,
-                                 time_t when, int duration, const char *notes,
-                                 const char *status)
+enum db_result db_booking_insert(struct db *db, const char *provider, const char *user_id,
+                                 const struct db_booking_request *req, char id[40])
 {
-    char id[40], *url = NULL;
-    struct db_booking_request req = {.mentor_id = mentor_id, .package_id = package_id,
-                                     .notes = notes, .session_number = number,
-                                     .duration = duration, .scheduled_at = when};
-    if (!new_booking(prov, id, &url))
+    if (!new_id('b', id))
         return DB_ERROR;
     struct conn *c = acquire(db);
     enum db_result r = c ? write_begin(db, c) : DB_ERROR;
     if (r == DB_OK)
-        r = write_end(db, c, insert_booking(c, prov, id, url, user_id, &req, status));
+        r = write_end(db, c, insert_booking(c, provider, id, user_id, req));
     if (c)
         release(db, c);
-    free(url);
     return r;
 }
 

@@ -53,10 +53,56 @@ enum db_result db_package_add(struct db *db, const char *name, char id[40]);
 /* Looks up the user a bearer token belongs to. */
 enum db_result db_user_by_token(struct db *db, const char *token, struct db_user *out);
 
+/* What a booking still waits for from its provider. */
+struct db_due {
+    bool meeting; /* a SCHEDULED booking without a meeting URL */
+    bool change;  /* a reschedule or cancellation not yet at the provider, due for a try */
+};
+
 /* The meeting object of DESIGN.md for one booking as `viewer` sees it, as JSON text in
- * *body (caller frees), creating the meeting URL with prov if the booking has none yet. */
-enum db_result db_meeting(struct db *db, const struct provider *prov, const char *booking_id,
-                          const struct db_user *viewer, char **body);
+ * *body (caller frees); what the provider still owes it in *due when due is not NULL.
+ * Only reads: meetings.c asks the provider. The object's booking holds "meetingUrl" (null
+ * while there is none), "provider", "meetingPasscode" (only where the URL does not carry
+ * it) and "meetingError" (only while there is no URL and the last attempt failed). */
+enum db_result db_meeting(struct db *db, const char *booking_id, const struct db_user *viewer,
+                          char **body, struct db_due *due);
+
+/* A booking as its provider needs to know it, with what is stored of its meeting. Every
+ * pointer is owned by the row; booking's strings point into it. */
+struct db_provider_row {
+    struct provider_booking booking;
+    char status[16], provider[16];
+    char *meeting_id, *url; /* NULL while there is none */
+    long long sync_wanted, sync_done; /* changes made, and reflected at the provider */
+    char *id, *package, *mentor_email, *mentee_email;
+};
+
+/* Reads booking_id for its provider, whoever asks (the caller has checked access). Free
+ * with db_provider_row_free, also after a failure. */
+enum db_result db_provider_row(struct db *db, const char *booking_id,
+                               struct db_provider_row *out);
+void db_provider_row_free(struct db_provider_row *row);
+
+/* Stores what an attempt to make a booking's meeting gave, unless the booking has a URL
+ * already: m's id, URL and passcode (any may be NULL), provider as its provider, error
+ * (NULL after a success) as the reason shown while there is no URL, and generation as the
+ * count of changes the meeting reflects. */
+enum db_result db_meeting_store(struct db *db, const char *booking_id, const char *provider,
+                                const struct provider_meeting *m, long long generation,
+                                const char *error);
+
+/* Records a change sent to the provider: on success the meeting reflects the first
+ * generation changes; on failure it is tried again no sooner than retry_seconds from now. */
+enum db_result db_sync_result(struct db *db, const char *booking_id, long long generation,
+                              bool ok, unsigned retry_seconds);
+
+/* Reschedules (start and/or duration, NULL for unchanged) or cancels a booking for one of
+ * its participants, and counts one more change for its provider. A booking COMPLETED, or
+ * CANCELLED for a reschedule, is DB_CONFLICT with err saying so; cancelling a cancelled one
+ * is DB_OK and changes nothing. */
+enum db_result db_booking_change(struct db *db, const char *booking_id,
+                                 const struct db_user *viewer, const time_t *start,
+                                 const int *duration, bool cancel, char *err, size_t errlen);
 
 /* The viewer's sessions scheduled in [from, to), soonest first, as the JSON text
  * {"sessions": [...]} in *body (caller frees), each the object db_meeting gives. */
@@ -89,13 +135,12 @@ struct db_booking_request {
     time_t scheduled_at;
 };
 
-/* A mentee books a session; *body is its meeting object as db_meeting gives it (caller
- * frees). The meeting URL is generated at once with prov, before the transaction, which
- * stays short; if the provider fails, the booking is kept without a URL and db_meeting
- * tries again. */
-enum db_result db_booking_create(struct db *db, const struct provider *prov,
+/* A mentee books a session: stores it, SCHEDULED with provider as its provider and no
+ * meeting yet, and writes its id (meetings.c then makes the meeting). A mentor or package
+ * that does not exist is DB_INVALID, a caller who is not a mentee DB_FORBIDDEN. */
+enum db_result db_booking_create(struct db *db, const char *provider,
                                  const struct db_user *viewer,
-                                 const struct db_booking_request *req, char **body,
+                                 const struct db_booking_request *req, char id[40],
                                  char *err, size_t errlen);
 
 struct db_event {
@@ -112,10 +157,8 @@ struct db_event {
  * repeat is DB_DUPLICATE and changes nothing. */
 enum db_result db_webhook_event(struct db *db, const struct db_event *ev);
 
-/* Inserts a booking directly (demo data); status NULL means SCHEDULED. */
-enum db_result db_booking_insert(struct db *db, const struct provider *prov, const char *user_id,
-                                 const char *mentor_id, const char *package_id, int number,
-                                 time_t when, int duration, const char *notes,
-                                 const char *status);
+/* Inserts a SCHEDULED booking for user_id directly (demo data) and writes its id. */
+enum db_result db_booking_insert(struct db *db, const char *provider, const char *user_id,
+                                 const struct db_booking_request *req, char id[40]);
 
 #endif

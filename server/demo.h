@@ -6,10 +6,11 @@
 #include <stdio.h>
 
 #include "server/db.h"
-#include "server/provider.h"
+#include "server/meetings.h"
 
-/* Fills an empty database and prints one "demo: ROLE NAME <EMAIL> token TOKEN" line per
- * user to out. Returns false (with a message on stderr) on failure. */
-bool demo_fill(struct db *db, const struct provider *prov, FILE *out);
+/* Fills an empty database, the bookings' meetings made through meetings at provider, and
+ * prints one "demo: ROLE NAME <EMAIL> token TOKEN" line per user to out. Returns false
+ * (with a message on stderr) on failure. */
+bool demo_fill(struct db *db, struct meetings *meetings, const char *provider, FILE *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "server/db.h"
 #include "server/demo.h"
 #include "server/http.h"
+#include "server/meetings.h"
 #include "server/provider.h"
 #include "server/ratelimit.h"
 #include "server/routes.h"
@@ -270,8 +271,11 @@ static int serve(struct cli *cli)
     app.webhook_secret = ws && *ws ? ws : NULL;
     app.zoom_webhook_secret = zs && *zs ? zs : NULL;
     app.db = db_open(path, err, sizeof err);
-    if (app.db == NULL || app.limit == NULL) {
+    if (app.db)
+        app.meetings = meetings_new(app.db, prov);
+    if (app.db == NULL || app.limit == NULL || app.meetings == NULL) {
         fprintf(stderr, "dheya-server: %s\n", app.db ? "out of memory" : err);
+        meetings_free(app.meetings);
         db_close(app.db);
         ratelimit_free(app.limit);
         return 1;
@@ -298,7 +302,7 @@ static int serve(struct cli *cli)
         fflush(stdout);
         if (cli->demo && !fill)
             printf("demo: the database %s is not empty; no demo data added\n", path);
-        if (fill && !demo_fill(app.db, prov, stdout))
+        if (fill && !demo_fill(app.db, app.meetings, prov->name, stdout))
             status = 1;
         fflush(stdout);
         int sig = 0;
@@ -307,6 +311,7 @@ static int serve(struct cli *cli)
         http_stop(srv);
     }
     free(url);
+    meetings_free(app.meetings);
     db_close(app.db);
     ratelimit_free(app.limit);
     return status;

@@ -67,21 +67,26 @@ static bool jitsi_configure(char *err, size_t errlen)
     return true;
 }
 
-static char *jitsi_create_meeting(const char *booking_id, char *err, size_t errlen)
+static bool jitsi_create(const struct provider_booking *b, double deadline,
+                         struct provider_meeting *out, char *err, size_t errlen)
 {
     char rnd[33];
     if (!crypto_random_hex(rnd, 16)) {
-        snprintf(err, errlen, "the system random generator failed");
-        return NULL;
+        snprintf(err, errlen, "jitsi: the system random generator failed");
+        return false;
     }
-    char *url = NULL;
-    if (asprintf(&url, "https://%s/%s-%s-%s", domain, prefix, booking_id, rnd) < 0)
-        return NULL;
-    return url;
+    if (asprintf(&out->url, "https://%s/%s-%s-%s", domain, prefix, b->id, rnd) < 0) {
+        out->url = NULL;
+        snprintf(err, errlen, "jitsi: out of memory");
+        return false;
+    }
+    return true;
 }
 
+/* No details, update or delete: the room exists while anyone is in it, and a moved or
+ * cancelled booking keeps its name harmlessly. */
 const struct provider provider_jitsi = {
     .name = "jitsi",
     .configure = jitsi_configure,
-    .create_meeting = jitsi_create_meeting,
+    .create = jitsi_create,
 };

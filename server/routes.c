@@ -120,7 +120,7 @@ static void get_meeting(struct app *app, const char *id, struct http_response *r
                         const struct db_user *me)
 {
     char *body = NULL;
-    enum db_result r = db_meeting(app->db, app->provider, id, me, &body);
+    enum db_result r = meetings_get(app->meetings, id, me, &body);
     answer_text(rs, r, body, 200, NULL);
 }
 
@@ -195,11 +195,55 @@ static void post_booking(struct app *app, const struct http_request *rq,
         body_string(obj, "notes", false, MAX_NOTES, &req.notes, rs)) {
         char err[256] = "";
         char *body = NULL;
-        enum db_result r = db_booking_create(app->db, app->provider, me, &req, &body, err,
-                                             sizeof err);
+        enum db_result r = meetings_book(app->meetings, me, &req, &body, err, sizeof err);
         answer_text(rs, r, body, 201, err);
     }
     json_decref(obj);
+}
+
+/* PATCH /api/bookings/{id}: {scheduledAt, duration}, either or both, neither null. */
+static void patch_booking(struct app *app, const struct http_request *rq, const char *id,
+                          struct http_response *rs, const struct db_user *me)
+{
+    static const char *const known[] = {"scheduledAt", "duration", NULL};
+    json_t *obj = body_object(rq, rs);
+    if (obj == NULL)
+        return;
+    bool has_start = json_object_get(obj, "scheduledAt") != NULL;
+    bool has_duration = json_object_get(obj, "duration") != NULL;
+    time_t start = 0;
+    int duration = 0;
+    if (!body_known_fields(obj, known, rs)) {
+        /* answered */
+    } else if (!has_start && !has_duration) {
+        http_error(rs, 400, "give scheduledAt, duration or both");
+    } else if (json_is_null(json_object_get(obj, "scheduledAt")) ||
+               json_is_null(json_object_get(obj, "duration"))) {
+        http_error(rs, 400, "%s: must not be null; leave it out to keep it",
+                   json_is_null(json_object_get(obj, "scheduledAt")) ? "scheduledAt"
+                                                                      : "duration");
+    } else if ((!has_start || body_time(obj, "scheduledAt", &start, rs)) &&
+               (!has_duration || body_int(obj, "duration", true, 15, 480, 60, &duration,
+                                          rs))) {
+        char err[256] = "";
+        char *body = NULL;
+        enum db_result r = meetings_change(app->meetings, id, me, has_start ? &start : NULL,
+                                           has_duration ? &duration : NULL, false, &body, err,
+                                           sizeof err);
+        answer_text(rs, r, body, 200, err);
+    }
+    json_decref(obj);
+}
+
+/* POST /api/bookings/{id}/cancel: no body is needed, and any is ignored. */
+static void cancel_booking(struct app *app, const char *id, struct http_response *rs,
+                           const struct db_user *me)
+{
+    char err[256] = "";
+    char *body = NULL;
+    enum db_result r = meetings_change(app->meetings, id, me, NULL, NULL, true, &body, err,
+                                       sizeof err);
+    answer_text(rs, r, body, 200, err);
 }
 
 /* A session id in a path: letters, digits, '-' and '_', at most 64. */
@@ -226,6 +270,36 @@ static bool method_is(const struct http_request *rq, const char *want, struct ht
 
 static const char webhook_path[] = "/api/webhooks/meeting";
 
+/* A booking's routes: PATCH /api/bookings/{id}, POST /api/bookings/{id}/cancel. Returns
+ * false for a path that is not one of them. */
+static bool booking_route(struct app *app, const struct http_request *rq,
+                          struct http_response *rs, struct db_user *me)
+{
+    static const char prefix[] = "/api/bookings/";
+    if (strncmp(rq->path, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *id = rq->path + sizeof prefix - 1;
+    const char *slash = strchr(id, '/');
+    size_t idlen = slash ? (size_t)(slash - id) : strlen(id);
+    bool cancel = slash && strcmp(slash, "/cancel") == 0;
+    if (slash && !cancel)
+        return false;
+    if (!valid_id(id, idlen)) {
+        http_error(rs, 404, "no such session");
+        return true;
+    }
+    char idbuf[65];
+    memcpy(idbuf, id, idlen);
+    idbuf[idlen] = '\0';
+    if (!method_is(rq, cancel ? "POST" : "PATCH", rs) || !authenticate(app, rq, rs, me))
+        return true;
+    if (cancel)
+        cancel_booking(app, idbuf, rs, me);
+    else
+        patch_booking(app, rq, idbuf, rs, me);
+    return true;
+}
+
 /* Routes one request; *me is the caller once a token identified them. */
 static void route(struct app *app, const struct http_request *rq, struct http_response *rs,
                   struct db_user *me)
@@ -247,6 +321,8 @@ static void route(struct app *app, const struct http_request *rq, struct http_re
             post_booking(app, rq, rs, me);
         return;
     }
+    if (booking_route(app, rq, rs, me))
+        return;
     static const char prefix[] = "/api/sessions/";
     const char *slash = strncmp(path, prefix, sizeof prefix - 1) == 0
                             ? strchr(path + sizeof prefix - 1, '/') : NULL;

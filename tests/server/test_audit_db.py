@@ -260,7 +260,7 @@ def a_version_1_database_is_migrated_and_keeps_its_data():
     secret = "migration-secret"
     srv = Server(db=db, scratch=scratch, env={"WEBHOOK_SECRET": secret})
     with sqlite3.connect(db) as c:
-        eq(c.execute("PRAGMA user_version").fetchone()[0], 2)
+        eq(c.execute("PRAGMA user_version").fetchone()[0], 3)
         eq(sorted(c.execute("SELECT scheme FROM webhook_events").fetchall()),
            [("generic",), ("zoom",)])
     c.close()

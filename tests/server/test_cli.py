@@ -65,7 +65,7 @@ def admin_commands_print_one_json_line():
     eq(r.returncode, 0)
     check(json.loads(r.stdout)["id"])
     with sqlite3.connect(db) as c:
-        eq(c.execute("PRAGMA user_version").fetchone()[0], 2)
+        eq(c.execute("PRAGMA user_version").fetchone()[0], 3)
         eq(c.execute("PRAGMA journal_mode").fetchone()[0], "wal")
         stored = c.execute("SELECT token_hash FROM users").fetchone()[0]
         check(stored != u["token"], "tokens are stored hashed")
