@@ -129,17 +129,68 @@ clean:
 .PHONY: all deps tests check demo bench install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# Fuzzing (clang's libFuzzer with ASan/UBSan): make fuzz [FUZZ_SECONDS=60]
+# Fuzzing: one libFuzzer target per input surface, tests/fuzz/fuzz_NAME.c, built with clang
+# under AddressSanitizer and UndefinedBehaviorSanitizer into $(BUILD)/fuzz/.
+#   make fuzz [FUZZ_SECONDS=30] [FUZZ_TARGETS="decoders webhook"]
+# Each runs FUZZ_SECONDS from its seeds in tests/fuzz/corpus/NAME/ (with tests/fuzz/NAME.dict
+# when there is one), growing its corpus in $(BUILD)/fuzz/corpus/NAME/; a crash is written
+# to $(BUILD)/fuzz/ and stops the run. tests/unit/test_client_fuzz.c and test_server_fuzz.c
+# replay the committed corpora in `make check`, so a crash input copied there stays a
+# regression test.
 FUZZ_SECONDS ?= 30
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz: deps $(BUILD)/themes/builtin.c
-	@mkdir -p build/fuzz
-	clang $(STD) $(WARNINGS) $(FUZZ_FLAGS) -I. $(CLIENT_CFLAGS) -o build/fuzz/fuzz_client \
-		tests/fuzz/fuzz_client.c $(filter-out tui/main.c,$(CLIENT_SRCS)) $(BUILD)/themes/builtin.c \
+FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SERVER  := webhook
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS   = $(STD) $(WARNINGS) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
+                -fsanitize=address,undefined,fuzzer-no-link -I. -MMD -MP
+FUZZ_CLIENT_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out tui/main.c,$(CLIENT_SRCS))) \
+                    $(FUZZ_DIR)/obj/themes/builtin.o
+FUZZ_SERVER_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out server/main.c,$(SERVER_SRCS)))
+
+$(FUZZ_DIR)/obj/server/%.o: server/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(SERVER_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj/themes/builtin.o: $(BUILD)/themes/builtin.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(CLIENT_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(CLIENT_CFLAGS) -c -o $@ $<
+
+$(FUZZ_SERVER:%=$(FUZZ_DIR)/fuzz_%): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SERVER_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(SERVER_CFLAGS) -o $@ $< $(FUZZ_SERVER_OBJS) \
+		$(SERVER_LIBS)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CLIENT_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CLIENT_CFLAGS) -o $@ $< $(FUZZ_CLIENT_OBJS) \
 		$(CLIENT_LIBS)
-	clang $(STD) $(WARNINGS) $(FUZZ_FLAGS) -I. $(SERVER_CFLAGS) -o build/fuzz/fuzz_server \
-		tests/fuzz/fuzz_server.c $(filter-out server/main.c,$(SERVER_SRCS)) $(SERVER_LIBS)
-	@for t in fuzz_client fuzz_server; do mkdir -p build/fuzz/corpus-$$t; \
-		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-		build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 | tail -3 || exit 1; done
-.PHONY: fuzz
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+
+# The replays #include the targets' sources, which their dependency files then list as
+# prerequisites: these rules keep them out of the link, where they would be defined twice.
+$(BUILD)/tests/test_client_fuzz: tests/unit/test_client_fuzz.c $(CLIENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CLIENT_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CLIENT_LIB) $(CLIENT_LIBS) \
+		$(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_server_fuzz: tests/unit/test_server_fuzz.c $(SERVER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SERVER_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SERVER_LIB) $(SERVER_LIBS) \
+		$(CMOCKA_LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$dict \
+			-artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
+			> $(FUZZ_DIR)/fuzz_$$t.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz_$$t.log; exit 1; }; \
+		grep '^#[0-9]' $(FUZZ_DIR)/fuzz_$$t.log | tail -1; \
+	done
+.PHONY: fuzz fuzz-build

@@ -93,7 +93,7 @@ static json_t *booking_of_ack(const char *body, size_t len, struct api_result *r
     return b;
 }
 
-static void decode(struct api_result *res, const char *body, size_t len)
+void api_decode(struct api_result *res, const char *body, size_t len)
 {
     char err[400];
     json_t *root = NULL, *b;
@@ -168,7 +168,7 @@ static void on_http_done(void *ud, const struct http_result *hr)
     res->code = hr->code;
     snprintf(res->message, sizeof res->message, "%s", hr->message);
     if (res->status == NET_OK)
-        decode(res, hr->body, hr->body_len);
+        api_decode(res, hr->body, hr->body_len);
     p->done(p->ud, res);
     free(p);
 }

@@ -56,4 +56,10 @@ void api_cancel(struct api *api, void *ud);
 
 void api_result_free(struct api_result *res);
 
+/* Decodes body, the platform's answer to a call of kind res->kind, into res: the meeting,
+ * the sessions, the completed status or the stored feedback. When the answer is not usable,
+ * status becomes NET_BAD_RESPONSE and message says why. What it fills is freed with the
+ * rest by api_result_free. (The engine's callback uses it; so do the fuzz targets.) */
+void api_decode(struct api_result *res, const char *body, size_t len);
+
 #endif

@@ -24,7 +24,9 @@ bool timestamp_parse(const char *s, time_t *out)
 
 void timestamp_format_utc(time_t t, char out[32])
 {
-    struct tm tm;
+    struct tm tm = {0};
     gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* %04Y, not %Y, which writes a year before 1000 in fewer than four digits
+     * ("98-01-15T…"), a time that no ISO 8601 reader, ours included, takes back. */
+    strftime(out, 32, "%04Y-%m-%dT%H:%M:%SZ", &tm);
 }

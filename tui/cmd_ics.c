@@ -118,6 +118,23 @@ static void event(GString *out, const struct meeting *m, time_t now, const int *
     g_string_free(desc, TRUE);
 }
 
+char *ics_calendar(const struct meeting_list *l, time_t now, time_t until, const int *marks,
+                   int n_marks)
+{
+    GString *out = g_string_new(NULL);
+    content_line(out, "BEGIN:VCALENDAR");
+    content_line(out, "VERSION:2.0");
+    content_line(out, "PRODID:-//Dheya Career Mentors//dheya-meet " DHEYA_VERSION "//EN");
+    content_line(out, "CALSCALE:GREGORIAN");
+    content_line(out, "METHOD:PUBLISH");
+    property(out, "X-WR-CALNAME", "Dheya sessions");
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i].scheduled_at <= until)
+            event(out, &l->items[i], now, marks, n_marks);
+    content_line(out, "END:VCALENDAR");
+    return g_string_free(out, FALSE);
+}
+
 int cmd_ics(struct cmd_context *ctx, int days)
 {
     cmd_flush_start(ctx);
@@ -126,21 +143,9 @@ int cmd_ics(struct cmd_context *ctx, int days)
     if (res == NULL)
         return cmd_finish(ctx, st);
     time_t now = time(NULL), until = now + (time_t)days * 24 * 3600;
-    GString *out = g_string_new(NULL);
-    content_line(out, "BEGIN:VCALENDAR");
-    content_line(out, "VERSION:2.0");
-    content_line(out, "PRODID:-//Dheya Career Mentors//dheya-meet " DHEYA_VERSION "//EN");
-    content_line(out, "CALSCALE:GREGORIAN");
-    content_line(out, "METHOD:PUBLISH");
-    property(out, "X-WR-CALNAME", "Dheya sessions");
-    for (size_t i = 0; i < res->sessions.n; i++) {
-        const struct meeting *m = &res->sessions.items[i];
-        if (m->scheduled_at <= until)
-            event(out, m, now, ctx->cfg->remind, ctx->cfg->n_remind);
-    }
-    content_line(out, "END:VCALENDAR");
-    fwrite(out->str, 1, out->len, stdout);
-    g_string_free(out, TRUE);
+    char *cal = ics_calendar(&res->sessions, now, until, ctx->cfg->remind, ctx->cfg->n_remind);
+    fputs(cal, stdout);
+    g_free(cal);
     api_result_free(res);
     return cmd_finish(ctx, EXIT_OK);
 }
