@@ -10,6 +10,7 @@
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PYTHON   ?= /usr/bin/python3
@@ -105,7 +106,7 @@ tests: $(PROGRAMS) $(UNIT_SERVER) $(UNIT_CLIENT)
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run $(UNIT_SERVER) $(UNIT_CLIENT) \
-		$(sort $(wildcard tests/server/test_*.py tests/client/test_*.py))
+		$(sort $(wildcard tests/server/test_*.py tests/client/test_*.py tests/docs/test_*.py))
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -122,6 +123,9 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/dheya-meet-remind.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/user/dheya-meet-remind.service
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/user/dheya-meet-remind.service
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 man/dheya-meet.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dheya-server.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build
