@@ -22,12 +22,14 @@
 
 #define MAX_SCREENS 8
 #define STATUS_FADE_SECONDS 6
+#define SLOW_ANSWER_SECONDS 2 /* an answer this late is shown as awaited in the title */
 
 /* An API call in flight; owner NULL once forgotten. */
 struct call_ref {
     struct app *app;
     void *owner;
     app_call_fn done;
+    time_t started;
     struct call_ref *next;
 };
 
@@ -59,6 +61,9 @@ struct app {
     long long wake_at; /* 0: none */
     struct outbox_flush *flush; /* running, or NULL */
     bool flush_again;           /* asked for while one ran: another follows it */
+    time_t offline_retry;       /* the platform cannot be reached: tried again then; 0 when
+                                   it answers */
+    char title_state[64];       /* what the title line shows of the platform now */
     char notify_note[300]; /* "notifications are unavailable", waiting for a quiet status line */
 };
 
@@ -97,7 +102,7 @@ bool app_call(struct app *a, const struct api_call *call, app_call_fn done, void
     struct call_ref *r = malloc(sizeof *r);
     if (r == NULL)
         return false;
-    *r = (struct call_ref){a, owner, done, a->calls};
+    *r = (struct call_ref){a, owner, done, time(NULL), a->calls};
     if (!api_start(a->api, call, call_done, r)) {
         free(r);
         return false;
@@ -227,6 +232,26 @@ void app_write_raw(struct app *a, const char *bytes)
 
 /* ---- drawing ---- */
 
+/* What the title line says of the platform: offline and when it is tried again, or an
+ * answer that is slow to come (the server hung, or a slow network), or nothing. */
+static void platform_state(const struct app *a, time_t now, char *out, size_t outlen)
+{
+    time_t oldest = 0;
+    for (const struct call_ref *r = a->calls; r; r = r->next)
+        if (r->owner && (oldest == 0 || r->started < oldest))
+            oldest = r->started;
+    long waited = oldest ? (long)(now - oldest) : 0;
+    if (a->offline_retry && waited >= 1)
+        snprintf(out, outlen, "offline, trying again (%ld s)", waited);
+    else if (a->offline_retry)
+        snprintf(out, outlen, "offline, retrying in %ld s",
+                 a->offline_retry > now ? (long)(a->offline_retry - now) : 0L);
+    else if (waited >= SLOW_ANSWER_SECONDS)
+        snprintf(out, outlen, "waiting for the platform (%ld s)", waited);
+    else
+        out[0] = '\0';
+}
+
 static void draw_title(struct app *a)
 {
     int cols = COLS;
@@ -244,6 +269,13 @@ static void draw_title(struct app *a)
     size_t w = cells_width(right);
     if ((int)w + (int)cells_width(left) < cols)
         mvwaddstr(stdscr, 0, cols - (int)w, right);
+    else
+        w = 0;
+    platform_state(a, now, a->title_state, sizeof a->title_state);
+    int sw = (int)cells_width(a->title_state);
+    if (sw && sw + 3 + (int)w + (int)cells_width(left) < cols)
+        draw_text(stdscr, 0, cols - (int)w - sw - 2, sw, a->title_state,
+                  theme_attr(a->offline_retry ? THEME_ERROR : THEME_TITLE));
     a->clock_minute = tm.tm_min;
     a->title_dirty = false;
 }
@@ -419,6 +451,10 @@ static void on_tick(void *ud, time_t now)
     struct tm tm;
     localtime_r(&now, &tm);
     if (tm.tm_min != a->clock_minute)
+        a->title_dirty = true;
+    char state[sizeof a->title_state];
+    platform_state(a, now, state, sizeof state);
+    if (strcmp(state, a->title_state) != 0)
         a->title_dirty = true;
     if (a->status[0] && a->status_kind != APP_ERROR &&
         now - a->status_at >= STATUS_FADE_SECONDS) {
@@ -600,6 +636,18 @@ static void on_flushed(void *ud, const struct outbox_report *r)
     else if (r->kept)
         app_status(a, APP_INFO, "%d submission%s still queued; retried in a minute.", r->kept,
                    r->kept == 1 ? "" : "s");
+}
+
+void app_offline(struct app *a, time_t retry_at)
+{
+    a->offline_retry = retry_at;
+    a->title_dirty = true;
+}
+
+void app_online(struct app *a)
+{
+    a->offline_retry = 0;
+    a->title_dirty = true;
 }
 
 void app_flush_outbox(struct app *a)

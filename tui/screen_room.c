@@ -10,6 +10,7 @@
 #include "net/submission.h"
 #include "themes/theme.h"
 #include "tui/alerts.h"
+#include "tui/backoff.h"
 #include "tui/app.h"
 #include "tui/devices.h"
 #include "tui/join.h"
@@ -62,7 +63,8 @@ struct room {
     bool loaded, loading, completing, load_failed;
     char offline[700];     /* the last load failure, for the status line */
     bool offline_pending;  /* not shown yet: the status line was busy */
-    time_t loaded_at, joined;
+    struct backoff refresh; /* when to load the session again */
+    time_t joined;
     char error[600];
     struct checklist *checklist;
     struct sidebar *sidebar;
@@ -300,8 +302,10 @@ static void on_meeting(void *owner, struct api_result *res)
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         if (!r->loaded)
             snprintf(r->error, sizeof r->error, "%s. Press F5 to retry, q to go back.", msg);
-        snprintf(r->offline, sizeof r->offline, "Cannot load the session: %s. Retrying every "
-                 "%d s (F5 now).", msg, REFRESH_SECONDS);
+        snprintf(r->offline, sizeof r->offline, "Cannot load the session: %s. Retried by "
+                 "itself (F5 now); nothing you type is lost.", msg);
+        backoff_failed(&r->refresh, time(NULL));
+        app_offline(a, r->refresh.next);
         /* A background refresh does not cover what the mentor was just told ("queued"). */
         r->offline_pending = r->loaded && app_status_busy(a);
         if (!r->offline_pending)
@@ -322,6 +326,8 @@ static void on_meeting(void *owner, struct api_result *res)
     api_result_free(res);
     r->loaded = true;
     r->error[0] = '\0';
+    backoff_ok(&r->refresh, time(NULL));
+    app_online(a);
     if (r->load_failed)
         app_status(a, APP_OK, "The platform answers again.");
     r->load_failed = false;
@@ -349,7 +355,6 @@ static void load(struct room *r)
         return;
     struct api_call call = {.kind = API_MEETING, .session_id = r->id};
     r->loading = app_call(r->base.app, &call, on_meeting, r);
-    r->loaded_at = time(NULL);
 }
 
 /* ---- actions ---- */
@@ -562,7 +567,7 @@ static void on_tick(struct screen *scr, time_t now)
         app_status(r->base.app, APP_ERROR, "%s", r->offline);
         r->offline_pending = false;
     }
-    if (now - r->loaded_at >= REFRESH_SECONDS)
+    if (backoff_due(&r->refresh, now))
         load(r);
     timer_tick(r->timer, now);
     if (now % 60 == 0)
@@ -639,6 +644,7 @@ struct screen *screen_room_new(const char *session_id, bool join_now)
     r->id = g_strdup(session_id);
     r->join_on_load = join_now;
     r->complete_key = g_uuid_string_random();
+    r->refresh.interval = REFRESH_SECONDS;
     r->checklist = checklist_new();
     r->sidebar = sidebar_new("Session");
     r->timer = timer_new();

@@ -8,6 +8,7 @@
 
 #include "themes/theme.h"
 #include "tui/app.h"
+#include "tui/backoff.h"
 #include "tui/cmd_next.h"
 #include "tui/sanitize.h"
 #include "tui/screens.h"
@@ -36,7 +37,7 @@ struct sessions {
     bool loaded, loading;
     int selected, scroll;
     int top, lines, cols;
-    time_t loaded_at;
+    struct backoff refresh; /* when to load the list again */
     bool dirty;
     char error[600];
 };
@@ -61,15 +62,21 @@ static void on_loaded(void *owner, struct api_result *res)
             if (strcmp(s->list.items[i].id, old_id) == 0)
                 s->selected = (int)i;
         g_free(old_id);
-        app_status_done(s->base.app);
+        if (s->refresh.failures)
+            app_status(s->base.app, APP_OK, "The platform answers again.");
+        else
+            app_status_done(s->base.app);
+        backoff_ok(&s->refresh, time(NULL));
+        app_online(s->base.app);
     } else {
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         snprintf(s->error, sizeof s->error, "%s", msg);
-        app_status(s->base.app, APP_ERROR, "Cannot load the sessions: %s. Press r to retry.",
-                   msg);
+        app_status(s->base.app, APP_ERROR, "Cannot load the sessions: %s. Retried by itself "
+                   "(r now).", msg);
         free(msg);
+        backoff_failed(&s->refresh, time(NULL));
+        app_offline(s->base.app, s->refresh.next);
     }
-    s->loaded_at = time(NULL);
     api_result_free(res);
 }
 
@@ -79,9 +86,9 @@ static void load(struct sessions *s)
         return;
     struct api_call call = {.kind = API_SESSIONS};
     s->loading = app_call(s->base.app, &call, on_loaded, s);
-    s->loaded_at = time(NULL);
     s->dirty = true;
-    if (s->loading)
+    /* A retry in the background keeps the failure on the status line; the title counts. */
+    if (s->loading && s->refresh.failures == 0)
         app_status(s->base.app, APP_PROGRESS, "Loading sessions\u2026");
 }
 
@@ -235,7 +242,7 @@ static void on_action(struct screen *scr, int action)
 static void on_tick(struct screen *scr, time_t now)
 {
     struct sessions *s = (struct sessions *)scr;
-    if (now - s->loaded_at >= REFRESH_SECONDS)
+    if (backoff_due(&s->refresh, now))
         load(s);
     /* Countdowns change once a minute; curses sends only the cells that changed. */
     if (now % 60 == 0)
@@ -273,6 +280,7 @@ struct screen *screen_sessions_new(void)
     if (s == NULL)
         return NULL;
     s->base.cls = &sessions_class;
+    s->refresh.interval = REFRESH_SECONDS;
     s->dirty = true;
     return &s->base;
 }
