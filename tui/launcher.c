@@ -56,6 +56,16 @@ char *launcher_check_url(const char *url, char *err, size_t errlen)
     }
     char *out = g_uri_to_string(u);
     g_uri_unref(u);
+    /* GLib decodes the host even with G_URI_FLAGS_ENCODED: "https://a%20b%11/" comes back
+     * as "https://a b\x11/", so the form a browser would get is checked again. */
+    for (const char *p = out; *p; p++) {
+        if (!url_char_ok((unsigned char)*p)) {
+            snprintf(err, errlen, "the meeting URL's host holds an encoded character that is "
+                     "not allowed (byte 0x%02x)", (unsigned char)*p);
+            g_free(out);
+            return NULL;
+        }
+    }
     return out;
 }
 
