@@ -304,7 +304,26 @@ static char *dump(json_t *j)
     char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER)
                 : NULL;
     json_decref(j);
-    return s;
+    /* jansson escapes the other controls but writes DEL (0x7F) as it is; it can only be
+     * inside a string, where \u007f says the same thing to a JSON reader. */
+    size_t dels = 0;
+    for (const char *p = s; p && *p; p++)
+        dels += *p == 0x7F;
+    if (dels == 0)
+        return s;
+    char *out = malloc(strlen(s) + dels * 5 + 1), *o = out;
+    for (const char *p = s; out && *p; p++) {
+        if (*p == 0x7F) {
+            memcpy(o, "\\u007f", 6);
+            o += 6;
+        } else {
+            *o++ = *p;
+        }
+    }
+    if (out)
+        *o = '\0';
+    free(s);
+    return out;
 }
 
 char *meeting_to_json(const struct meeting *m)
