@@ -29,7 +29,7 @@ STD      := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DDHEYA_VERSION='"$(VERSION
 
 # pkg-config runs lazily (=, not :=) so that `make deps` can install what is missing
 # before anything asks for it.
-SERVER_PKGS := libmicrohttpd sqlite3 jansson libcrypto
+SERVER_PKGS := libmicrohttpd sqlite3 jansson libcrypto libcurl
 CLIENT_PKGS := libcurl jansson glib-2.0 ncursesw libnotify
 SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS   = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread
@@ -112,8 +112,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo.sh
 
+# make bench's reference: a client that only initialises ncurses, makes one GET with
+# libcurl and draws one frame (tests/bench/floor.c), set beside dheya-meet's figures.
+FLOOR_PKGS := ncursesw libcurl
+$(BUILD)/bench/floor: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(FLOOR_PKGS)) $(ALL_LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs $(FLOOR_PKGS))
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
 	@BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
 
 install: all

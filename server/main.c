@@ -12,6 +12,7 @@
 #include "server/app.h"
 #include "server/db.h"
 #include "server/demo.h"
+#include "server/fetch.h"
 #include "server/http.h"
 #include "server/meetings.h"
 #include "server/provider.h"
@@ -42,8 +43,14 @@ static const char usage[] =
     "  --quiet              no request log on stderr\n"
     "  --help, --version\n"
     "\n"
-    "Environment: MEETING_PROVIDER (jitsi), JITSI_DOMAIN (meet.jit.si), JITSI_ROOM_PREFIX\n"
-    "(dheya-session), WEBHOOK_SECRET (jitsi, google-meet webhooks), ZOOM_WEBHOOK_SECRET.\n";
+    "Environment: MEETING_PROVIDER (jitsi, zoom or google-meet; default jitsi),\n"
+    "MEETING_PROVIDER_TIMEOUT (seconds a provider call may take, 1-60, default 10),\n"
+    "JITSI_DOMAIN (meet.jit.si), JITSI_ROOM_PREFIX (dheya-session);\n"
+    "zoom: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (a Server-to-Server OAuth app);\n"
+    "google-meet: GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REFRESH_TOKEN;\n"
+    "ZOOM_API_URL, ZOOM_OAUTH_URL, GOOGLE_API_URL, GOOGLE_OAUTH_URL replace the providers'\n"
+    "addresses (https, or http to this machine, for local stand-ins);\n"
+    "WEBHOOK_SECRET (jitsi, google-meet webhooks), ZOOM_WEBHOOK_SECRET.\n";
 
 static const char user_usage[] =
     "usage: dheya-server user add --name NAME --email EMAIL --role mentor|user [--db PATH]\n"
@@ -260,9 +267,14 @@ static int serve(struct cli *cli)
     if (cli->add_option)
         return bad_usage("--%s belongs to 'user add' or 'package add'", cli->add_option);
     char err[512];
+    if (!fetch_global_init()) {
+        fprintf(stderr, "dheya-server: cannot set up libcurl\n");
+        return 1;
+    }
     const struct provider *prov = provider_from_env(err, sizeof err);
     if (prov == NULL) {
         fprintf(stderr, "dheya-server: %s\n", err);
+        fetch_global_cleanup();
         return 1;
     }
     const char *path = database_path(cli);
@@ -278,6 +290,7 @@ static int serve(struct cli *cli)
         meetings_free(app.meetings);
         db_close(app.db);
         ratelimit_free(app.limit);
+        fetch_global_cleanup();
         return 1;
     }
     bool fill = cli->demo && db_is_empty(app.db);
@@ -314,6 +327,7 @@ static int serve(struct cli *cli)
     meetings_free(app.meetings);
     db_close(app.db);
     ratelimit_free(app.limit);
+    fetch_global_cleanup();
     return status;
 }
 

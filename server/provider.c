@@ -6,10 +6,11 @@
 
 static const struct provider *const providers[] = {
     &provider_jitsi,
+    &provider_zoom,
 };
 
 /* Named by the seed, not built yet: each will be one file beside provider_jitsi.c. */
-static const char *const planned[] = {"zoom", "google-meet"};
+static const char *const planned[] = {"google-meet"};
 
 static unsigned timeout_seconds = 10;
 
@@ -72,4 +73,39 @@ const struct provider *provider_from_env(char *err, size_t errlen)
     snprintf(err, errlen, "MEETING_PROVIDER=%.40s: unknown provider (known: jitsi, zoom, "
              "google-meet)", name);
     return NULL;
+}
+
+char *provider_text(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t count = 0; *p && count < max; count++) {
+        size_t len = *p < 0x80 ? 1 : *p < 0xc2 ? 0 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3
+                                                                  : *p < 0xf5 ? 4 : 0;
+        bool ok = len > 0;
+        for (size_t i = 1; ok && i < len; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        /* No overlong three- or four-byte forms, surrogates, or code points past U+10FFFF. */
+        if (ok && len == 3)
+            ok = !(p[0] == 0xe0 && p[1] < 0xa0) && !(p[0] == 0xed && p[1] > 0x9f);
+        if (ok && len == 4)
+            ok = !(p[0] == 0xf0 && p[1] < 0x90) && !(p[0] == 0xf4 && p[1] > 0x8f);
+        if (!ok) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else if (len == 1) {
+            *o++ = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+            p++;
+        } else {
+            memcpy(o, p, len);
+            o += len;
+            p += len;
+        }
+    }
+    *o = '\0';
+    return out;
 }

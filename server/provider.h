@@ -37,6 +37,11 @@ struct provider_meeting {
 /* Frees the strings and sets them to NULL. */
 void provider_meeting_clear(struct provider_meeting *m);
 
+/* Text from the database made fit for a provider's JSON: valid UTF-8 (a byte that is not
+ * becomes U+FFFD), control characters as spaces, cut at max code points. Caller frees;
+ * NULL when out of memory. */
+char *provider_text(const char *s, size_t max);
+
 struct provider {
     const char *name; /* the MEETING_PROVIDER value, e.g. "jitsi" */
     /* Reads and checks the provider's environment; on failure writes why into err, naming
@@ -72,6 +77,6 @@ unsigned provider_timeout(void);
 /* Seconds on a monotonic clock: deadlines are provider_now() + provider_timeout(). */
 double provider_now(void);
 
-extern const struct provider provider_jitsi;
+extern const struct provider provider_jitsi, provider_zoom;
 
 #endif

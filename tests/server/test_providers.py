@@ -2,11 +2,17 @@
 route's "get or create", and Zoom and Google Meet against local stand-ins of their APIs
 (tests/lib/standins.py) that check every request strictly."""
 import os
+import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Server, check, eq, run, test  # noqa: E402
+from harness import SERVER_BIN, Scratch, Server, check, eq, run, test, wait_for  # noqa: E402
+from standins import Google, Zoom  # noqa: E402
+
+# A provider call's whole time bound in these tests (MEETING_PROVIDER_TIMEOUT).
+BOUND = 3
 
 
 def iso(offset):
@@ -150,6 +156,321 @@ def the_list_shows_moves_and_cancellations():
     r = jitsi.request("GET", "/api/sessions", token=fresh["token"])
     got = [(s["booking"]["id"], s["booking"]["status"]) for s in r.json()["sessions"]]
     eq(got, [(c["id"], "CANCELLED"), (a["id"], "SCHEDULED")], "soonest first, moved")
+
+
+def refused_at_start(env, *words):
+    """dheya-server with env exits 1 at once, its message holding every word."""
+    scratch = Scratch()
+    full = {k: v for k, v in os.environ.items()
+            if not k.startswith(("ZOOM_", "GOOGLE_", "MEETING_"))}
+    full.update(env)
+    p = subprocess.run([SERVER_BIN, "--db", scratch.file("x.db"), "--listen", "127.0.0.1:0"],
+                       env=full, capture_output=True, text=True, timeout=20)
+    eq(p.returncode, 1, p.stdout + p.stderr)
+    eq(p.stdout, "", "nothing listened")
+    for w in words:
+        check(w in p.stderr, f"{w!r} not in {p.stderr!r}")
+    return p.stderr
+
+
+def in_parallel(fns, timeout=30):
+    """Runs each fn in its own thread; returns their results in order."""
+    results = [None] * len(fns)
+    errors = []
+
+    def one(i, fn):
+        try:
+            results[i] = fn()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=one, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    check(not errors, f"{errors}")
+    return results
+
+
+# ---------------------------------------------------------------------------------------
+# Zoom, against the stand-in of its token endpoint and meetings API.
+
+zoom = Zoom()
+
+
+def zoom_env(standin, **extra):
+    env = {"MEETING_PROVIDER": "zoom", "ZOOM_ACCOUNT_ID": standin.account,
+           "ZOOM_CLIENT_ID": standin.client, "ZOOM_CLIENT_SECRET": standin.secret,
+           "ZOOM_API_URL": standin.url + "/v2", "ZOOM_OAUTH_URL": standin.url + "/oauth/token",
+           "MEETING_PROVIDER_TIMEOUT": str(BOUND)}
+    env.update(extra)
+    return env
+
+
+zsrv = Server(args=["--quiet"], env=zoom_env(zoom))
+z_mentor, z_mentee, z_pkg = zsrv.cast("Zoom")
+z_stranger = zsrv.user("Zoom Stranger")
+
+
+def zoom_meetings_for(booking_id, start=None):
+    """The stand-in's meetings whose start matches the booking's (by scheduledAt)."""
+    return [m for m in zoom.created if start is None or m["start_time"] == start]
+
+
+@test
+def zoom_is_refused_at_start_without_each_credential():
+    base = zoom_env(zoom)
+    for var in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"):
+        env = dict(base)
+        del env[var]
+        refused_at_start(env, var)
+        refused_at_start(dict(env, **{var: "has a\nnewline"}), var)
+    refused_at_start(dict(base, ZOOM_API_URL="http://api.example.com/v2"), "ZOOM_API_URL",
+                     "https")
+    refused_at_start(dict(base, ZOOM_OAUTH_URL="ftp://127.0.0.1/token"), "ZOOM_OAUTH_URL")
+    refused_at_start(dict(base, ZOOM_API_URL="https://user:pw@api.zoom.us/v2"), "ZOOM_API_URL")
+    refused_at_start(dict(base, MEETING_PROVIDER_TIMEOUT="0"), "MEETING_PROVIDER_TIMEOUT")
+    eq(zoom.calls, [], "nothing was asked of Zoom")
+
+
+@test
+def zoom_bookings_get_real_meetings_with_one_token():
+    before = zoom.token_requests
+    when = "2031-05-06T07:30:00Z"
+    books = [zsrv.book(z_mentee, z_mentor, z_pkg, when=when, duration=45, number=n)
+             for n in (1, 2, 3)]
+    books += in_parallel([lambda n=n: zsrv.book(z_mentee, z_mentor, z_pkg, number=n)
+                          for n in range(4, 9)])
+    eq(zoom.token_requests - before, 1, "one token for every booking")
+    by_url = {m["join_url"]: m for m in zoom.created}
+    for i, m in enumerate(books):
+        b = m["booking"]
+        eq(b["provider"], "zoom")
+        check(b["meetingUrl"] in by_url, b)
+        check("meetingError" not in b and "meetingPasscode" not in b, b)
+        made = by_url[b["meetingUrl"]]
+        eq(made["topic"], f"Destination Mastery, session {i + 1}", "package and number only")
+        if i < 3:
+            eq((made["start_time"], made["duration"]), (when, 45))
+    eq(len({m["booking"]["meetingUrl"] for m in books}), 8, "a meeting each")
+    eq(zoom.violations, [])
+
+
+@test
+def zoom_url_is_stored_and_stable():
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    calls = len(zoom.calls)
+    for who in (z_mentee, z_mentor, z_mentee):
+        eq(meeting(zsrv, b["id"], who)["meetingUrl"], b["meetingUrl"])
+    r = zsrv.request("GET", "/api/sessions", token=z_mentor["token"])
+    check(b["meetingUrl"] in r.body, "the list shows it")
+    eq(len(zoom.calls), calls, "a stored meeting asks nothing of Zoom")
+    zsrv.restart()
+    eq(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], b["meetingUrl"], "after a restart")
+
+
+@test
+def zoom_passcode_is_given_when_the_url_lacks_it():
+    zoom.embed_pwd = False
+    try:
+        b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    finally:
+        zoom.embed_pwd = True
+    made = [m for m in zoom.created if m["join_url"] == b["meetingUrl"]][0]
+    eq(b["meetingPasscode"], made["password"])
+    eq(meeting(zsrv, b["id"], z_mentor)["meetingPasscode"], made["password"])
+    check("HOST-SECRET-ZAK" not in zsrv.request(
+        "GET", f"/api/sessions/{b['id']}/meeting", token=z_mentor["token"]).body,
+        "the host's start_url is never shown")
+
+
+@test
+def zoom_expired_token_is_refreshed_once_and_the_call_retried():
+    before, made = zoom.token_requests, len(zoom.created)
+    zoom.fault("POST", "/v2/users/me/meetings", "expire")
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    check(b["meetingUrl"], b)
+    eq(zoom.token_requests - before, 1, "one new token")
+    eq(len(zoom.created) - made, 1, "one meeting")
+    # A token refused again after the refresh is a failure, not a loop.
+    before = zoom.token_requests
+    zoom.fault("POST", "/v2/users/me/meetings", "expire", count=2)
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], "zoom: 401 from POST /v2/users/me/meetings: Invalid access token.")
+    eq(zoom.token_requests - before, 1, "one refresh, not a loop")
+    check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "the next GET makes it")
+    eq(zoom.token_requests - before, 2, "with a new token for the one Zoom refused")
+    eq(zoom.violations, [])
+
+
+@test
+def zoom_429_waits_for_retry_after_within_the_bound():
+    made = len(zoom.created)
+    zoom.fault("POST", "/v2/users/me/meetings", "429", 1)
+    start = time.monotonic()
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    took = time.monotonic() - start
+    check(b["meetingUrl"], b)
+    check(1 <= took < BOUND, f"waited {took:.2f} s")
+    eq(len(zoom.created) - made, 1)
+    # A Retry-After past the bound is not waited for: reported at once.
+    zoom.fault("POST", "/v2/users/me/meetings", "429", 3600)
+    start = time.monotonic()
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    check(time.monotonic() - start < 1, "no wait")
+    eq(b["meetingUrl"], None)
+    check(b["meetingError"].startswith("zoom: 429 from POST /v2/users/me/meetings"),
+          b["meetingError"])
+    check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "the next GET makes it")
+
+
+@test
+def zoom_down_at_booking_then_up_gives_the_url_on_the_next_get():
+    zoom.fault("POST", "/v2/users/me/meetings", "status", 503)
+    made = len(zoom.created)
+    r = zsrv.request("POST", "/api/bookings", token=z_mentee["token"], body={
+        "mentorId": z_mentor["id"], "packageId": z_pkg, "sessionNumber": 1,
+        "scheduledAt": iso(3600), "duration": 60})
+    eq(r.status, 201, r.body)
+    b = r.json()["booking"]
+    eq((b["meetingUrl"], b["provider"], b["status"]), (None, "zoom", "SCHEDULED"))
+    eq(b["meetingError"], "zoom: 503 from POST /v2/users/me/meetings: Service unavailable")
+    check("meetingPasscode" not in b, b)
+    listed = [s["booking"] for s in zsrv.request(
+        "GET", "/api/sessions", token=z_mentee["token"]).json()["sessions"]
+        if s["booking"]["id"] == b["id"]][0]
+    eq(listed["meetingError"], b["meetingError"], "the list says so too")
+    m = meeting(zsrv, b["id"], z_mentor)
+    check(m["meetingUrl"].startswith("https://"), m)
+    check("meetingError" not in m, m)
+    eq(len(zoom.created) - made, 1, "one meeting")
+    eq(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], m["meetingUrl"], "stable")
+
+
+@test
+def zoom_malformed_answers_are_failures_not_meetings():
+    for kind in ("malformed",):
+        zoom.fault("POST", "/v2/users/me/meetings", kind)
+        b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+        eq(b["meetingUrl"], None)
+        check(b["meetingError"].startswith("zoom: malformed answer from POST "
+                                           "/v2/users/me/meetings"), b["meetingError"])
+    zoom.fault("POST", "/oauth/token", "malformed")
+    zoom.fault("POST", "/v2/users/me/meetings", "expire")
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    check(b["meetingError"].startswith("zoom: malformed answer from POST /oauth/token"),
+          b["meetingError"])
+    check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "then a good answer")
+
+
+@test
+def zoom_concurrent_gets_make_exactly_one_meeting():
+    zoom.fault("POST", "/v2/users/me/meetings", "status", 502)
+    b = zsrv.book(z_mentee, z_mentor, z_pkg, when="2032-02-02T02:02:00Z")["booking"]
+    eq(b["meetingUrl"], None)
+    zoom.fault("POST", "/v2/users/me/meetings", "slow", 1)
+    made = len(zoom.created)
+    urls = in_parallel([lambda who=who: meeting(zsrv, b["id"], who)["meetingUrl"]
+                        for who in [z_mentee, z_mentor] * 5])
+    eq(len(zoom.created) - made, 1, "one meeting for ten GETs")
+    eq(set(urls), {zoom.created[-1]["join_url"]}, "every GET got it")
+
+
+@test
+def zoom_hanging_provider_stalls_no_other_booking():
+    ready = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    zoom.fault("POST", "/v2/users/me/meetings", "hang")
+    hung = {}
+    t = threading.Thread(target=lambda: hung.update(zsrv.book(z_mentee, z_mentor, z_pkg)))
+    started = time.monotonic()
+    t.start()
+    wait_for(lambda: zoom.count("POST", "/v2/users/me/meetings") and
+             not any(f[4] for f in zoom.faults), 5, "the hanging create")
+    t0 = time.monotonic()
+    eq(meeting(zsrv, ready["id"], z_mentor)["meetingUrl"], ready["meetingUrl"])
+    other = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    took = time.monotonic() - t0
+    check(other["meetingUrl"], other)
+    check(took < 1.5, f"other bookings took {took:.2f} s while one hangs")
+    t.join(BOUND + 5)
+    elapsed = time.monotonic() - started
+    b = hung["booking"]
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], f"zoom: timed out after {BOUND} s (POST /v2/users/me/meetings)")
+    check(BOUND - 0.5 < elapsed < BOUND + 2, f"the bound held: {elapsed:.2f} s")
+    check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "made on the next GET")
+
+
+@test
+def zoom_reschedule_and_cancel_reach_zoom():
+    b = zsrv.book(z_mentee, z_mentor, z_pkg, duration=60)["booking"]
+    mid = [m["id"] for m in zoom.created if m["join_url"] == b["meetingUrl"]][0]
+    r = patch(zsrv, b["id"], z_mentor, {"scheduledAt": "2033-03-03T12:00:00+02:00",
+                                         "duration": 90})
+    eq(r.status, 200, r.body)
+    eq(r.json()["booking"]["meetingUrl"], b["meetingUrl"], "the same meeting, moved")
+    eq((zoom.meetings[mid]["start_time"], zoom.meetings[mid]["duration"]),
+       ("2033-03-03T10:00:00Z", 90))
+    eq(zoom.count("PATCH", f"/v2/meetings/{mid}"), 1)
+    r = cancel(zsrv, b["id"], z_mentee)
+    eq((r.status, r.json()["booking"]["status"]), (200, "CANCELLED"), r.body)
+    check(mid not in zoom.meetings and mid in zoom.deleted, "deleted at Zoom")
+    eq(cancel(zsrv, b["id"], z_mentor).status, 200)
+    eq(zoom.count("DELETE", f"/v2/meetings/{mid}"), 1, "a second cancel asks nothing")
+    eq(zoom.violations, [])
+
+
+@test
+def zoom_failed_changes_are_kept_and_sent_again():
+    b = zsrv.book(z_mentee, z_mentor, z_pkg, duration=60)["booking"]
+    mid = [m["id"] for m in zoom.created if m["join_url"] == b["meetingUrl"]][0]
+    zoom.fault("PATCH", f"/v2/meetings/{mid}", "status", 503)
+    r = patch(zsrv, b["id"], z_mentee, {"duration": 30})
+    eq(r.status, 200, r.body)
+    eq(r.json()["booking"]["duration"], 30, "the booking changed all the same")
+    eq(zoom.meetings[mid]["duration"], 60, "Zoom did not take it")
+    r = patch(zsrv, b["id"], z_mentee, {"duration": 120})
+    eq(r.status, 200, r.body)
+    eq(zoom.meetings[mid]["duration"], 120, "the next change carries the booking's state")
+    zoom.fault("DELETE", f"/v2/meetings/{mid}", "hang")
+    start = time.monotonic()
+    r = cancel(zsrv, b["id"], z_mentor)
+    eq((r.status, r.json()["booking"]["status"]), (200, "CANCELLED"), r.body)
+    check(time.monotonic() - start < BOUND + 1.5, "bounded")
+    check(mid in zoom.meetings, "not deleted yet")
+    eq(cancel(zsrv, b["id"], z_mentor).status, 200)
+    check(mid not in zoom.meetings, "the second cancel sent the deletion again")
+    check("will be sent again" in zsrv.stderr(10**6), "logged")
+
+
+@test
+def zoom_meeting_gone_at_zoom_is_cancelled_without_error():
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    mid = [m["id"] for m in zoom.created if m["join_url"] == b["meetingUrl"]][0]
+    del zoom.meetings[mid]
+    eq(cancel(zsrv, b["id"], z_mentee).status, 200)
+    eq(cancel(zsrv, b["id"], z_mentee).status, 200)
+    eq(zoom.count("DELETE", f"/v2/meetings/{mid}"), 1, "404 counts as deleted")
+
+
+@test
+def zoom_refused_credentials_are_reported_without_secrets():
+    bad = Zoom(secret="another-secret")
+    srv = Server(args=["--quiet"], env=zoom_env(bad, ZOOM_CLIENT_SECRET="wrong-secret-123"))
+    mentor, mentee, pkg = srv.cast("Refused")
+    b = srv.book(mentee, mentor, pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    check(b["meetingError"].startswith("zoom: 401 from POST /oauth/token: Invalid client_id"),
+          b["meetingError"])
+    check("ZOOM_CLIENT_SECRET" in b["meetingError"], "says what to check")
+    srv.stop()
+    for text in (b["meetingError"], srv.stderr(10**6)):
+        for secret in ("wrong-secret-123", bad.account, "Basic "):
+            check(secret not in text, f"{secret!r} leaked: {text}")
+    bad.close()
+    for tok in zoom.tokens:
+        check(tok not in zsrv.stderr(10**6), "no token in the log")
 
 
 if __name__ == "__main__":
