@@ -112,16 +112,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo.sh
 
-# make bench's reference: a client that only initialises ncurses, makes one GET with
-# libcurl and draws one frame (tests/bench/floor.c), set beside dheya-meet's figures.
-FLOOR_PKGS := ncursesw libcurl
-$(BUILD)/bench/floor: tests/bench/floor.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(FLOOR_PKGS)) $(ALL_LDFLAGS) -o $@ $< \
-		$(shell pkg-config --libs $(FLOOR_PKGS))
-
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
 
 install: all
