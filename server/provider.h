@@ -77,6 +77,6 @@ unsigned provider_timeout(void);
 /* Seconds on a monotonic clock: deadlines are provider_now() + provider_timeout(). */
 double provider_now(void);
 
-extern const struct provider provider_jitsi, provider_zoom;
+extern const struct provider provider_jitsi, provider_zoom, provider_google_meet;
 
 #endif

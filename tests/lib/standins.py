@@ -10,7 +10,8 @@ Faults are queued with fault(method, path_pattern, kind, arg, count) and consume
 next matching requests: "status" (answer arg, e.g. 503), "429" (Retry-After: arg seconds),
 "hang" (never answer until close()), "slow" (answer after arg seconds), "malformed" (a 2xx
 whose body is not JSON), "expire" (every token issued so far stops working first, so the
-request is answered 401 as an expired token is)."""
+request is answered 401 as an expired token is), "lost" (the request takes effect, its
+answer never comes: the connection is closed)."""
 import base64
 import json
 import random
@@ -168,6 +169,9 @@ class Standin:
             with self.lock:
                 self.violations.append(str(v))
             return self.send(h, 400, {"code": 300, "message": str(v)})
+        if kind == "lost":
+            h.close_connection = True
+            return
         if kind == "malformed" and 200 <= status < 300:
             return self.send(h, status, None, raw=b'{"id": 1, "join_url": "https://')
         self.send(h, status, body)

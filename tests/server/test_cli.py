@@ -195,7 +195,7 @@ def demo_fills_an_empty_database_around_now():
 
 @test
 def providers_without_credentials_fail_at_start():
-    for name, var in (("zoom", "ZOOM_ACCOUNT_ID"), ("google-meet", "not implemented yet")):
+    for name, var in (("zoom", "ZOOM_ACCOUNT_ID"), ("google-meet", "GOOGLE_CLIENT_ID")):
         r = server("--db", tmp.file("p.db"), "--listen", "127.0.0.1:0",
                    env={"MEETING_PROVIDER": name})
         eq(r.returncode, 1, name)

@@ -212,11 +212,6 @@ z_mentor, z_mentee, z_pkg = zsrv.cast("Zoom")
 z_stranger = zsrv.user("Zoom Stranger")
 
 
-def zoom_meetings_for(booking_id, start=None):
-    """The stand-in's meetings whose start matches the booking's (by scheduledAt)."""
-    return [m for m in zoom.created if start is None or m["start_time"] == start]
-
-
 @test
 def zoom_is_refused_at_start_without_each_credential():
     base = zoom_env(zoom)
@@ -471,6 +466,191 @@ def zoom_refused_credentials_are_reported_without_secrets():
     bad.close()
     for tok in zoom.tokens:
         check(tok not in zsrv.stderr(10**6), "no token in the log")
+
+
+# ---------------------------------------------------------------------------------------
+# Google Meet, against the stand-in of Google's token endpoint and the Calendar API.
+
+google = Google()
+EVENTS = "/calendar/v3/calendars/primary/events"
+
+
+def google_env(standin, **extra):
+    env = {"MEETING_PROVIDER": "google-meet", "GOOGLE_CLIENT_ID": standin.client,
+           "GOOGLE_CLIENT_SECRET": standin.secret, "GOOGLE_REFRESH_TOKEN": standin.refresh,
+           "GOOGLE_API_URL": standin.url + "/calendar/v3",
+           "GOOGLE_OAUTH_URL": standin.url + "/token", "MEETING_PROVIDER_TIMEOUT": str(BOUND)}
+    env.update(extra)
+    return env
+
+
+gsrv = Server(args=["--quiet"], env=google_env(google))
+g_mentor, g_mentee, g_pkg = gsrv.cast("Google")
+
+
+def event_of(b):
+    """The stand-in's event whose Meet link the booking shows."""
+    found = [e for e in google.events.values() if e["link"] == b["meetingUrl"]]
+    eq(len(found), 1, f"one event for {b['id']}")
+    return found[0]
+
+
+@test
+def google_meet_is_refused_at_start_without_each_credential():
+    base = google_env(google)
+    for var in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REFRESH_TOKEN"):
+        env = dict(base)
+        del env[var]
+        refused_at_start(env, var)
+    refused_at_start(dict(base, GOOGLE_API_URL="http://www.googleapis.com/calendar/v3"),
+                     "GOOGLE_API_URL", "https")
+    refused_at_start(dict(base, GOOGLE_OAUTH_URL="oauth2.googleapis.com/token"),
+                     "GOOGLE_OAUTH_URL")
+    eq(google.calls, [], "nothing was asked of Google")
+
+
+@test
+def google_bookings_get_meet_links_with_attendees_and_one_token():
+    before = google.token_requests
+    books = [gsrv.book(g_mentee, g_mentor, g_pkg, when="2031-07-08T09:00:00Z", duration=45)]
+    books += in_parallel([lambda n=n: gsrv.book(g_mentee, g_mentor, g_pkg, number=n)
+                          for n in range(2, 6)])
+    eq(google.token_requests - before, 1, "one token for every booking")
+    for i, m in enumerate(books):
+        b = m["booking"]
+        eq(b["provider"], "google-meet")
+        check(b["meetingUrl"].startswith("https://meet.google.com/"), b)
+        check("meetingError" not in b and "meetingPasscode" not in b, b)
+        e = event_of(b)
+        eq(e["summary"], f"Destination Mastery, session {i + 1}")
+        eq(sorted(a["email"] for a in e["attendees"]),
+           sorted([g_mentor["email"], g_mentee["email"]]))
+        eq(e["requestId"], b["id"], "requestId is the booking's")
+    e = event_of(books[0]["booking"])
+    eq((e["start"]["dateTime"], e["end"]["dateTime"]),
+       ("2031-07-08T09:00:00Z", "2031-07-08T09:45:00Z"))
+    eq(len({m["booking"]["meetingUrl"] for m in books}), 5)
+    calls = len(google.calls)
+    eq(meeting(gsrv, books[0]["booking"]["id"], g_mentor)["meetingUrl"],
+       books[0]["booking"]["meetingUrl"], "stored and stable")
+    eq(len(google.calls), calls)
+    eq(google.violations, [])
+
+
+@test
+def google_pending_conference_is_read_again_until_ready():
+    google.pending_polls = 2
+    try:
+        gets = google.count("GET", EVENTS + "/.*")
+        b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    finally:
+        google.pending_polls = 0
+    check(b["meetingUrl"], b)
+    eq(google.count("GET", EVENTS + "/.*") - gets, 3, "pending, pending, ready")
+    event_of(b)
+
+
+@test
+def google_conference_pending_past_the_polls_is_finished_by_a_later_get():
+    google.pending_polls = 1000
+    made = len(google.created)
+    try:
+        b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    finally:
+        google.pending_polls = 0
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], "google-meet: the Meet conference is still being prepared")
+    eq(len(google.created) - made, 1, "the event exists")
+    for e in google.events.values():
+        e["polls_left"] = 0
+    m = meeting(gsrv, b["id"], g_mentee)
+    check(m["meetingUrl"], m)
+    eq(len(google.created) - made, 1, "read, not made again")
+    event_of(m)
+
+
+@test
+def google_lost_answer_never_makes_a_second_event():
+    made, posts = len(google.created), google.count("POST", EVENTS)
+    google.fault("POST", EVENTS, "lost")
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    check(b["meetingError"].startswith("google-meet: POST " + EVENTS + " failed"),
+          b["meetingError"])
+    eq(len(google.created) - made, 1, "Google made it; the answer was lost")
+    m = meeting(gsrv, b["id"], g_mentor)
+    check(m["meetingUrl"], m)
+    eq(google.count("POST", EVENTS) - posts, 2, "the retry, refused as a duplicate (409)")
+    eq(len(google.created) - made, 1, "still one event")
+    eq(event_of(m)["requestId"], b["id"])
+
+
+@test
+def google_expired_token_and_outage_are_retried():
+    before, made = google.token_requests, len(google.created)
+    google.fault("POST", EVENTS, "expire")
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    check(b["meetingUrl"], b)
+    eq((google.token_requests - before, len(google.created) - made), (1, 1))
+    google.fault("POST", EVENTS, "status", 500)
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    check(b["meetingError"].startswith("google-meet: 500 from POST " + EVENTS),
+          b["meetingError"])
+    check(meeting(gsrv, b["id"], g_mentee)["meetingUrl"], "up again: the next GET")
+    google.fault("POST", EVENTS, "slow", 1)
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    check(b["meetingUrl"], b)
+
+
+@test
+def google_concurrent_gets_make_exactly_one_event():
+    google.fault("POST", EVENTS, "status", 503)
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    google.fault("POST", EVENTS, "slow", 1)
+    made = len(google.created)
+    urls = in_parallel([lambda who=who: meeting(gsrv, b["id"], who)["meetingUrl"]
+                        for who in [g_mentee, g_mentor] * 4])
+    eq(len(google.created) - made, 1)
+    eq(len(set(urls)), 1)
+    check(urls[0], urls)
+
+
+@test
+def google_reschedule_and_cancel_reach_the_calendar():
+    b = gsrv.book(g_mentee, g_mentor, g_pkg, duration=60)["booking"]
+    e = event_of(b)
+    r = patch(gsrv, b["id"], g_mentee, {"scheduledAt": "2034-04-04T04:00:00Z", "duration": 30})
+    eq(r.status, 200, r.body)
+    eq((e["start"]["dateTime"], e["end"]["dateTime"]),
+       ("2034-04-04T04:00:00Z", "2034-04-04T04:30:00Z"))
+    eq(cancel(gsrv, b["id"], g_mentor).status, 200)
+    eq(e["status"], "cancelled")
+    eq(cancel(gsrv, b["id"], g_mentee).status, 200)
+    eq(google.count("DELETE", EVENTS + "/" + e["id"]), 1)
+    # An event someone deleted in the calendar already: 410 is as good as deleted.
+    b = gsrv.book(g_mentee, g_mentor, g_pkg)["booking"]
+    event_of(b)["status"] = "cancelled"
+    eq(cancel(gsrv, b["id"], g_mentor).status, 200)
+    eq(cancel(gsrv, b["id"], g_mentor).status, 200)
+    eq(google.count("DELETE", EVENTS + "/" + event_of(b)["id"]), 1, "410 counts as deleted")
+    eq(google.violations, [])
+
+
+@test
+def google_refused_refresh_token_is_reported_without_secrets():
+    other = Google(refresh="1//a-newer-refresh-token")
+    srv = Server(args=["--quiet"], env=google_env(other, GOOGLE_REFRESH_TOKEN="1//revoked-xyz"))
+    mentor, mentee, pkg = srv.cast("Revoked")
+    b = srv.book(mentee, mentor, pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], "google-meet: 400 from POST /token: Token has been expired or "
+       "revoked. (check GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN)")
+    srv.stop()
+    for secret in ("1//revoked-xyz", other.secret, "ya29."):
+        check(secret not in srv.stderr(10**6), f"{secret!r} in the log")
+    other.close()
 
 
 if __name__ == "__main__":
