@@ -104,6 +104,9 @@ static void make_meeting(struct meetings *m, struct db_provider_row *row, double
     char err[256] = "";
     bool ours = row->meeting_id && strcmp(row->provider, p->name) == 0;
     bool ok;
+    /* A meeting made now is made as the booking stands; one only read again keeps
+     * whatever changes are still to be sent to it. */
+    long long generation = ours && p->details ? row->sync_done : row->sync_wanted;
     if (ours && p->details) {
         ok = p->details(row->meeting_id, deadline, &pm, err, sizeof err);
         if (ok && pm.id == NULL && (pm.id = strdup(row->meeting_id)) == NULL) {
@@ -116,7 +119,7 @@ static void make_meeting(struct meetings *m, struct db_provider_row *row, double
     if (!ok)
         fprintf(stderr, "meetings: booking %s: %s; the meeting route will try again\n",
                 row->id, err);
-    if (db_meeting_store(m->db, row->id, p->name, &pm, row->sync_wanted, ok ? NULL : err)
+    if (db_meeting_store(m->db, row->id, p->name, &pm, generation, ok ? NULL : err)
         != DB_OK && ok)
         fprintf(stderr, "meetings: booking %s: %s made meeting %s but it could not be "
                 "stored\n", row->id, p->name, pm.id ? pm.id : pm.url);

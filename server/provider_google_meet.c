@@ -203,6 +203,9 @@ static bool read_until_ready(const char *id, double deadline, struct provider_me
     return false; /* out->id is set: the event exists, its details are asked for later */
 }
 
+static bool google_update(const char *meeting_id, const struct provider_booking *b,
+                          double deadline, char *err, size_t errlen);
+
 static bool google_create(const struct provider_booking *b, double deadline,
                           struct provider_meeting *out, char *err, size_t errlen)
 {
@@ -233,9 +236,13 @@ static bool google_create(const struct provider_booking *b, double deadline,
     if (ok)
         c = read_event(j, "POST", url, out, err, errlen);
     json_decref(j);
-    /* 409: an earlier attempt made the event and its answer was lost; it is this one. */
-    if (status == 409 || c == PENDING)
+    if (c == PENDING)
         return read_until_ready(id, deadline, out, err, errlen);
+    /* 409: an earlier attempt made the event and its answer was lost; it is this one,
+     * made from the booking as it stood then, so it is given the booking's time now. */
+    if (status == 409)
+        return read_until_ready(id, deadline, out, err, errlen) &&
+               google_update(id, b, deadline, err, errlen);
     return c == READY;
 }
 

@@ -1,7 +1,9 @@
 """Meeting providers behind dheya-server: rescheduling and cancelling a booking, the meeting
 route's "get or create", and Zoom and Google Meet against local stand-ins of their APIs
 (tests/lib/standins.py) that check every request strictly."""
+import calendar
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +19,12 @@ BOUND = 3
 
 def iso(offset):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def iso8601_plus(text, seconds):
+    """An ISO 8601 UTC time seconds later."""
+    t = calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t + seconds))
 
 
 def meeting(srv, booking_id, who):
@@ -561,12 +569,25 @@ def google_conference_pending_past_the_polls_is_finished_by_a_later_get():
     eq(b["meetingUrl"], None)
     eq(b["meetingError"], "google-meet: the Meet conference is still being prepared")
     eq(len(google.created) - made, 1, "the event exists")
+    # A new time the Calendar refuses meanwhile is still owed after the link is read.
+    eid = google.created[-1]["id"]
+    google.fault("PATCH", EVENTS + "/" + eid, "status", 503)
+    eq(patch(gsrv, b["id"], g_mentee, {"duration": 20}).status, 200)
     for e in google.events.values():
         e["polls_left"] = 0
     m = meeting(gsrv, b["id"], g_mentee)
     check(m["meetingUrl"], m)
     eq(len(google.created) - made, 1, "read, not made again")
-    event_of(m)
+    e = event_of(m)
+    eq(google.count("PATCH", EVENTS + "/" + eid), 1)
+    with sqlite3.connect(gsrv.db) as c:
+        owed = c.execute("SELECT sync_wanted > sync_done FROM bookings WHERE id = ?",
+                         (b["id"],)).fetchone()[0]
+    c.close()
+    eq(owed, 1, "reading the link does not count the new time as sent")
+    eq(patch(gsrv, b["id"], g_mentee, {"scheduledAt": m["scheduledAt"]}).status, 200)
+    eq(google.count("PATCH", EVENTS + "/" + eid), 2, "sent again")
+    eq(e["end"]["dateTime"], iso8601_plus(m["scheduledAt"], 20 * 60))
 
 
 @test
@@ -578,11 +599,16 @@ def google_lost_answer_never_makes_a_second_event():
     check(b["meetingError"].startswith("google-meet: POST " + EVENTS + " failed"),
           b["meetingError"])
     eq(len(google.created) - made, 1, "Google made it; the answer was lost")
+    r = patch(gsrv, b["id"], g_mentee, {"scheduledAt": "2035-05-05T05:00:00Z", "duration": 30})
+    eq(r.status, 200, r.body)
     m = meeting(gsrv, b["id"], g_mentor)
     check(m["meetingUrl"], m)
     eq(google.count("POST", EVENTS) - posts, 2, "the retry, refused as a duplicate (409)")
     eq(len(google.created) - made, 1, "still one event")
-    eq(event_of(m)["requestId"], b["id"])
+    e = event_of(m)
+    eq(e["requestId"], b["id"])
+    eq((e["start"]["dateTime"], e["end"]["dateTime"]),
+       ("2035-05-05T05:00:00Z", "2035-05-05T05:30:00Z"), "the event found has the new time")
 
 
 @test
