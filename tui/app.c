@@ -61,8 +61,9 @@ struct app {
     long long wake_at; /* 0: none */
     struct outbox_flush *flush; /* running, or NULL */
     bool flush_again;           /* asked for while one ran: another follows it */
-    time_t offline_retry;       /* the platform cannot be reached: tried again then; 0 when
-                                   it answers */
+    /* Per screen of the stack: it cannot reach the platform and tries again then; 0 while
+     * it answers (or it never asks). The title shows the top screen's. */
+    time_t offline_retry[MAX_SCREENS];
     char title_state[64];       /* what the title line shows of the platform now */
     char notify_note[300]; /* "notifications are unavailable", waiting for a quiet status line */
 };
@@ -140,6 +141,7 @@ void app_push(struct app *a, struct screen *s)
         return;
     }
     s->app = a;
+    a->offline_retry[a->depth] = 0;
     a->stack[a->depth++] = s;
     set_keybar(a);
     app_redraw(a);
@@ -241,13 +243,14 @@ static void platform_state(const struct app *a, time_t now, char *out, size_t ou
         if (r->owner && (oldest == 0 || r->started < oldest))
             oldest = r->started;
     long waited = oldest ? (long)(now - oldest) : 0;
-    if (a->offline_retry && waited >= 1)
-        snprintf(out, outlen, "offline, trying again (%ld s)", waited);
-    else if (a->offline_retry)
-        snprintf(out, outlen, "offline, retrying in %ld s",
-                 a->offline_retry > now ? (long)(a->offline_retry - now) : 0L);
+    time_t retry = a->depth ? a->offline_retry[a->depth - 1] : 0;
+    if (retry && waited >= 1)
+        snprintf(out, outlen, "offline, trying again, %ld s", waited);
+    else if (retry)
+        snprintf(out, outlen, "offline, retrying in %ld s", retry > now ? (long)(retry - now)
+                                                                         : 0L);
     else if (waited >= SLOW_ANSWER_SECONDS)
-        snprintf(out, outlen, "waiting for the platform (%ld s)", waited);
+        snprintf(out, outlen, "awaiting an answer, %ld s", waited);
     else
         out[0] = '\0';
 }
@@ -266,16 +269,19 @@ static void draw_title(struct app *a)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(right, sizeof right, "%a %d %b %H:%M %Z ", &tm);
-    size_t w = cells_width(right);
-    if ((int)w + (int)cells_width(left) < cols)
-        mvwaddstr(stdscr, 0, cols - (int)w, right);
-    else
-        w = 0;
+    /* The platform's state goes before the clock; where both do not fit, the clock gives
+     * way (the state is what the mentor must not miss). */
     platform_state(a, now, a->title_state, sizeof a->title_state);
-    int sw = (int)cells_width(a->title_state);
-    if (sw && sw + 3 + (int)w + (int)cells_width(left) < cols)
-        draw_text(stdscr, 0, cols - (int)w - sw - 2, sw, a->title_state,
-                  theme_attr(a->offline_retry ? THEME_ERROR : THEME_TITLE));
+    int lw = (int)cells_width(left), sw = (int)cells_width(a->title_state);
+    int w = (int)cells_width(right);
+    if (sw && lw + 2 + sw + 2 + w > cols)
+        w = 0;
+    if (w && lw + w < cols)
+        mvwaddstr(stdscr, 0, cols - w, right);
+    if (sw && lw + 2 + sw + 2 + w <= cols)
+        draw_text(stdscr, 0, cols - w - sw - 2, sw, a->title_state,
+                  theme_attr(a->depth && a->offline_retry[a->depth - 1] ? THEME_ERROR
+                                                                        : THEME_TITLE));
     a->clock_minute = tm.tm_min;
     a->title_dirty = false;
 }
@@ -638,16 +644,22 @@ static void on_flushed(void *ud, const struct outbox_report *r)
                    r->kept == 1 ? "" : "s");
 }
 
-void app_offline(struct app *a, time_t retry_at)
+static void set_offline(struct app *a, const struct screen *s, time_t retry_at)
 {
-    a->offline_retry = retry_at;
+    for (int i = 0; i < a->depth; i++)
+        if (a->stack[i] == s)
+            a->offline_retry[i] = retry_at;
     a->title_dirty = true;
 }
 
-void app_online(struct app *a)
+void app_offline(struct app *a, const struct screen *s, time_t retry_at)
 {
-    a->offline_retry = 0;
-    a->title_dirty = true;
+    set_offline(a, s, retry_at);
+}
+
+void app_online(struct app *a, const struct screen *s)
+{
+    set_offline(a, s, 0);
 }
 
 void app_flush_outbox(struct app *a)

@@ -65,11 +65,11 @@ typedef void (*app_call_fn)(void *owner, struct api_result *res);
 bool app_call(struct app *a, const struct api_call *call, app_call_fn done, void *owner);
 void app_forget(struct app *a, void *owner);
 
-/* The platform as the top screen last saw it, shown in the title line: cannot be reached,
- * tried again at retry_at ("offline, retrying in 8 s"), or it answers. While an answer is
- * slow to come the title says how long it has been waited for. */
-void app_offline(struct app *a, time_t retry_at);
-void app_online(struct app *a);
+/* The platform as screen s last saw it: cannot be reached, tried again at retry_at, or it
+ * answers. The title line shows the top screen's ("offline, retrying in 8 s"), and, while
+ * an answer is slow to come, how long it has been awaited. */
+void app_offline(struct app *a, const struct screen *s, time_t retry_at);
+void app_online(struct app *a, const struct screen *s);
 
 /* Sends what the outbox holds for this identity, in the background; a no-op while one
  * flush runs. */

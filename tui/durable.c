@@ -92,7 +92,7 @@ bool durable_write(const char *dir, const char *name, const void *data, size_t l
     }
     if (!ok) {
         unlinkat(dfd, tmp, 0);
-        snprintf(err, errlen, "cannot save %s/%s (%s): %s", dir, name, step, strerror(saved));
+        snprintf(err, errlen, "%s, so %s/%s is not saved (%s)", strerror(saved), dir, name, step);
         close(dfd);
         return false;
     }

@@ -22,9 +22,11 @@
 
 #define MAX_COMMENT 2000
 #define SAVE_INTERVAL_MS 200
+#define SAVE_RETRY_MS 3000 /* after a failed save (a full disk) */
 
 enum { ACT_SUBMIT, ACT_NEXT_FIELD, ACT_RATE, ACT_TYPE };
 enum { FOCUS_STARS, FOCUS_COMMENT };
+enum { DLG_LOSE };
 
 static const struct keydef keys[] = {
     {ACT_SUBMIT, {CTRL('s'), KEYCODE(KEY_F(10))}, "^S", "Submit", "Send the rating and comment (from anywhere; F10 too)", true},
@@ -45,6 +47,7 @@ struct feedback {
     struct draft draft;
     bool restored;
     bool save_pending;
+    bool save_failed; /* the last save failed: retried every SAVE_RETRY_MS */
     long long last_save_ms;
     bool submitting;
     int top, lines, cols;
@@ -54,16 +57,27 @@ struct feedback {
 
 /* ---- the draft ---- */
 
-static void save_now(struct feedback *f)
+/* Writes the draft; on failure (a full disk) says so, keeps the text on screen and tries
+ * again a few seconds later, typing or not. */
+static bool save_now(struct feedback *f)
 {
     f->draft.rating = stars_value(f->stars);
     g_free(f->draft.comment);
     f->draft.comment = g_strdup(textarea_text(f->comment));
     char err[300];
-    if (!draft_save(f->id, &f->draft, err, sizeof err))
-        app_status(f->base.app, APP_ERROR, "The draft cannot be saved: %s", err);
-    f->save_pending = false;
     f->last_save_ms = loop_now_ms();
+    if (!draft_save(f->id, &f->draft, err, sizeof err)) {
+        if (!f->save_failed)
+            app_status(f->base.app, APP_ERROR, "Draft not saved: %s. It stays on screen and "
+                       "is saved once it can be.", err);
+        f->save_failed = f->save_pending = true;
+        app_wake_at(f->base.app, f->last_save_ms + SAVE_RETRY_MS);
+        return false;
+    }
+    if (f->save_failed)
+        app_status(f->base.app, APP_OK, "Draft saved.");
+    f->save_failed = f->save_pending = false;
+    return true;
 }
 
 static void changed(struct feedback *f)
@@ -80,7 +94,8 @@ static void changed(struct feedback *f)
 static void on_wake(struct screen *scr, long long now_ms)
 {
     struct feedback *f = (struct feedback *)scr;
-    if (f->save_pending && now_ms >= f->last_save_ms + SAVE_INTERVAL_MS)
+    long long wait = f->save_failed ? SAVE_RETRY_MS : SAVE_INTERVAL_MS;
+    if (f->save_pending && now_ms >= f->last_save_ms + wait)
         save_now(f);
 }
 
@@ -272,11 +287,27 @@ static void on_action(struct screen *scr, int action)
 static bool can_leave(struct screen *scr)
 {
     struct feedback *f = (struct feedback *)scr;
-    if (f->save_pending)
-        save_now(f);
+    if (f->save_pending && !save_now(f)) {
+        static const char *const stay_leave[] = {"Stay", "Leave", NULL};
+        app_dialog(f->base.app,
+                   dialog_new(DLG_LOSE, "The draft is not saved",
+                              "The draft cannot be written to disk (see the status line). "
+                              "Leaving now loses what you typed; Ctrl-S still sends it.",
+                              stay_leave, 0));
+        return false;
+    }
     if (stars_value(f->stars) || textarea_length(f->comment))
         app_status(f->base.app, APP_INFO, "Draft kept: f in the room takes you back to it.");
     return true;
+}
+
+static void on_dialog(struct screen *scr, int tag, int choice)
+{
+    struct feedback *f = (struct feedback *)scr;
+    if (tag == DLG_LOSE && choice == 1) {
+        f->save_pending = false; /* the mentor chose to lose it */
+        app_pop(f->base.app);
+    }
 }
 
 static void destroy(struct screen *scr)
@@ -305,6 +336,7 @@ static const struct screen_class feedback_class = {
     .on_wake = on_wake,
     .cursor = cursor,
     .can_leave = can_leave,
+    .on_dialog = on_dialog,
     .destroy = destroy,
 };
 

@@ -305,7 +305,7 @@ static void on_meeting(void *owner, struct api_result *res)
         snprintf(r->offline, sizeof r->offline, "Cannot load the session: %s. Retried by "
                  "itself (F5 now); nothing you type is lost.", msg);
         backoff_failed(&r->refresh, time(NULL));
-        app_offline(a, r->refresh.next);
+        app_offline(a, &r->base, r->refresh.next);
         /* A background refresh does not cover what the mentor was just told ("queued"). */
         r->offline_pending = r->loaded && app_status_busy(a);
         if (!r->offline_pending)
@@ -327,7 +327,7 @@ static void on_meeting(void *owner, struct api_result *res)
     r->loaded = true;
     r->error[0] = '\0';
     backoff_ok(&r->refresh, time(NULL));
-    app_online(a);
+    app_online(a, &r->base);
     if (r->load_failed)
         app_status(a, APP_OK, "The platform answers again.");
     r->load_failed = false;

@@ -67,7 +67,7 @@ static void on_loaded(void *owner, struct api_result *res)
         else
             app_status_done(s->base.app);
         backoff_ok(&s->refresh, time(NULL));
-        app_online(s->base.app);
+        app_online(s->base.app, &s->base);
     } else {
         char *msg = sanitize(res ? res->message : "out of memory", SANITIZE_LINE);
         snprintf(s->error, sizeof s->error, "%s", msg);
@@ -75,7 +75,7 @@ static void on_loaded(void *owner, struct api_result *res)
                    "(r now).", msg);
         free(msg);
         backoff_failed(&s->refresh, time(NULL));
-        app_offline(s->base.app, s->refresh.next);
+        app_offline(s->base.app, &s->base, s->refresh.next);
     }
     api_result_free(res);
 }

@@ -63,15 +63,16 @@ class Term:
     def _file(self, name):
         return os.path.join(self.dir, f"run{self.runs}.{name}")
 
-    def run(self, argv, env=None, cwd=None, stderr_to_file=True):
+    def run(self, argv, env=None, cwd=None, stderr_to_file=True, program=None):
         """Starts argv (a list) in the window with exactly env (plus TERM), the previous run
         having ended. Returns once the program is running and being recorded. Its stderr
         goes to a file (see stderr()), or with stderr_to_file=False to the terminal, as it
-        would for a user."""
+        would for a user. program is the executable pid() looks for, when argv[0] is a
+        wrapper that execs it (default: argv[0])."""
         if self.started and self.exited() is None:
             raise AssertionError("the previous program is still running")
         self.runs += 1
-        self.program = os.path.realpath(argv[0])
+        self.program = os.path.realpath(program or argv[0])
         go = self._file("go")
         os.mkfifo(go)
         env = dict(env or {})
