@@ -21,6 +21,7 @@
 #include "tui/screens.h"
 #include "tui/timefmt.h"
 #include "widgets/draw.h"
+#include "widgets/cells.h"
 #include "widgets/checklist.h"
 #include "widgets/sidebar.h"
 #include "widgets/timer.h"
@@ -223,7 +224,13 @@ static void draw_body(struct room *r, WINDOW *win)
             line = g_strdup_printf("Meeting: %s", u);
             free(u);
         }
-        put(win, y++, 2, w, THEME_NORMAL, line);
+        /* Wrapped over up to three rows: the provider's reason or a long URL is worth it. */
+        struct cells_line *ls;
+        size_t n = cells_wrap(line, w > 0 ? (size_t)w : 1, &ls);
+        for (size_t i = 0; i < n && i < 3 && y < bottom - 1; i++)
+            draw_textn(win, y++, 2, w, line + ls[i].start, ls[i].len,
+                       theme_attr(THEME_NORMAL));
+        free(ls);
         g_free(line);
         if (m->n_participants == 0) {
             put(win, y++, 2, w, THEME_HINT, "No one has joined yet.");
@@ -396,7 +403,12 @@ static void join(struct room *r, bool confirm)
         r->join_on_load = true;
         return;
     }
-    if (r->m.meeting_url == NULL && !meeting_is_cancelled(&r->m) && !r->link_retry) {
+    if (meeting_is_cancelled(&r->m)) {
+        app_status(a, APP_ERROR, "Cannot join: this session was cancelled; there is no meeting "
+                   "to join.");
+        return;
+    }
+    if (r->m.meeting_url == NULL && !r->link_retry) {
         /* The meeting route is "get or create": asking again makes the platform try the
          * provider again. Join if the link comes with the answer. */
         r->link_retry = r->join_on_load = true;
