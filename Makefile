@@ -112,8 +112,22 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo.sh
 
+# make bench's tools: its reference, a client that only initialises ncurses, makes one GET
+# with libcurl and draws one frame (tests/bench/floor.c), and maxrss, which measures a
+# program's peak memory (tests/bench/maxrss.c).
+BENCH_TOOLS := $(BUILD)/bench/floor $(BUILD)/bench/maxrss
+FLOOR_PKGS := ncursesw libcurl
+$(BUILD)/bench/floor: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(FLOOR_PKGS)) $(ALL_LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs $(FLOOR_PKGS))
+
+$(BUILD)/bench/maxrss: tests/bench/maxrss.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
 
 install: all

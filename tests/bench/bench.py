@@ -1,30 +1,74 @@
-"""make bench: a performance report, never pass/fail.
+"""make bench: a performance report, never pass/fail. Each figure is measured in this run
+beside its reference, and printed beside its target.
+
+Client (dheya-meet in a pseudo-terminal this script opens, 80x24, TERM=xterm-256color, so
+that every byte the program writes is timestamped as it arrives):
+- exec to the first complete room frame (`dheya-meet --session ID`), beside the floor,
+  tests/bench/floor.c: a program that only initialises ncurses, makes one GET of the meeting
+  route with libcurl and draws one frame. The room's frame is complete when the text it
+  draws lowest on the screen (the end of the session notes, in the sidebar) has arrived with
+  the meeting URL and the key bar; the floor's when its key line, drawn last, has. Medians
+  of BENCH_RUNS runs each, the two programs taking turns.
+- peak memory (VmHWM) in the room after the idle minute and the keys, the floor's after its
+  frame, and `dheya-meet list`'s; then what each mapped library costs, client beside floor,
+  from /proc/PID/smaps.
+- bytes written to the terminal per timer tick and CPU seconds (utime+stime) in one idle
+  minute in the room (60 ticks, from BENCH_SETTLE seconds after the first frame).
+- keystroke-to-screen latency while dheya-server is stopped with SIGSTOP and a refresh of
+  the room hangs on it: 50 Space keys on the checklist, then 50 letters typed into the
+  feedback comment; the time from the write of each key to the first bytes of its echo.
+  Keys are sent between two timer ticks, so a tick's output is never taken for an echo.
 
 Server: dheya-server under wrk (a C load generator, so the numbers are the server's and not a
 Python client's): the meeting route, the list of 50 sessions and feedback POSTs, each with
-requests per second, p50 and p99 latency and errors, then the server's peak memory. Client:
-time from exec to a complete `list`, and its peak memory. The interactive screens' measures
-(first room frame, bytes per timer tick, idle CPU, keystroke latency while the server hangs)
-join this report when the screens exist.
+requests per second, p50 and p99 latency and errors, then the server's peak memory.
 
-BENCH_SECONDS (5) is the length of each load, BENCH_CONNECTIONS (32) and BENCH_THREADS (2)
-are wrk's -c and -t."""
+BENCH_RUNS (15), BENCH_SETTLE (10), BENCH_TICKS (60), BENCH_SECONDS (5) is the length of each load,
+BENCH_CONNECTIONS (32) and BENCH_THREADS (2) are wrk's -c and -t. The memcheck run of the
+whole interactive flow is tests/bench/valgrind.py (not part of make bench: it takes minutes)."""
+import fcntl
 import json
 import os
+import platform
+import select
 import shutil
+import signal
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import CLIENT_BIN, Client, Scratch, Server  # noqa: E402
+from harness import BUILD, CLIENT_BIN, Client, Scratch, Server  # noqa: E402
 
 DURATION = float(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+SETTLE = float(os.environ.get("BENCH_SETTLE", "10"))
+IDLE_TICKS = int(os.environ.get("BENCH_TICKS", "60"))
+KEYS = 50
 FEEDBACK_BOOKINGS = 50000  # more than a run can use, so every POST is a first feedback
+FLOOR_BIN = os.path.join(BUILD, "bench", "floor")
+MAXRSS_BIN = os.path.join(BUILD, "bench", "maxrss")
+ROWS, COLS, TERM = 24, 80, "xterm-256color"
+
+# Targets (issue 10); printed beside the figures, never enforced.
+FRAME_RATIO = 1.5
+RSS_MB = 16
+BYTES_PER_TICK = 64
+IDLE_CPU_S = 0.1
+KEY_MS = 50
+
+# The booking's notes end with a word the sidebar draws on the lowest row the loaded room
+# changes (the checklist's hint cuts the notes short before it).
+NOTES = "Goals for the bench session: discuss the plan and the next steps. endofnotes"
+ROOM_DONE = (b"endofnotes", b"https://meet", b"Back")
+FLOOR_DONE = (b"one frame)",)
+F5 = b"\x1b[15~"
 
 # wrk runs one Lua state per thread. setup() numbers the threads; request() (when the
 # script defines one) builds each request; done() prints the totals as one JSON line, so
@@ -58,17 +102,383 @@ function request()
 end
 """
 
+rows = []  # the figures table: (measure, dheya-meet, reference, target, verdict)
+
+
+def figure(measure, value, reference, target, met):
+    rows.append((measure, value, reference, target,
+                 "" if met is None else "met" if met else "MISSED"))
+
 
 def peak_rss_kib(pid):
+    return proc_status(pid).get("VmHWM", 0)
+
+
+def proc_status(pid):
+    """The kB fields of /proc/PID/status, as a dict of ints."""
+    out = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+                k, _, v = line.partition(":")
+                if v.strip().endswith("kB"):
+                    out[k] = int(v.split()[0])
     except OSError:
         pass
-    return 0
+    return out
 
+
+def cpu_seconds(pid):
+    """utime + stime of the whole process (all threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def smaps_by_object(pid):
+    """Resident kB per mapped object (a library's file name without its version, [heap],
+    [stack], or [anon] for other anonymous memory such as thread stacks), and the private
+    dirty kB of each: what the process alone pays for."""
+    rss, dirty, name = {}, {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and not parts[0].endswith(":"):
+                path = parts[5] if len(parts) > 5 else "[anon]"
+                name = os.path.basename(path).split(".so")[0] + (".so" if ".so" in path else "")
+                if path.startswith("/") and ".so" not in path and path.endswith(
+                        ("dheya-meet", "floor")):
+                    name = "(the program)"
+                elif path.startswith("/usr/lib/locale"):
+                    name = "(locale)"
+            elif parts[0] == "Rss:":
+                rss[name] = rss.get(name, 0) + int(parts[1])
+            elif parts[0] == "Private_Dirty:":
+                dirty[name] = dirty.get(name, 0) + int(parts[1])
+    return rss, dirty
+
+
+
+
+class Pty:
+    """A program in a pseudo-terminal of its own (ROWS x COLS, TERM), as a user runs it. Every
+    chunk it writes is kept with the time it arrived (time.perf_counter)."""
+
+    def __init__(self, argv, env):
+        self.master, slave = os.openpty()
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.chunks = []
+        self.data = bytearray()
+        # The time just before the spawn: Python starts the child with vfork (no preexec
+        # function), so the child costs the same few hundred microseconds for every program
+        # and nothing of this process's size. The child leads a session of its own but has
+        # no controlling terminal (that would need a preexec function, hence a fork).
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                     env=dict(env, TERM=TERM), start_new_session=True,
+                                     close_fds=True)
+        os.close(slave)
+
+    def pump(self, timeout):
+        """Reads one chunk if one arrives within timeout seconds; True if one did."""
+        ready, _, _ = select.select([self.master], [], [], max(timeout, 0))
+        if not ready:
+            return False
+        try:
+            d = os.read(self.master, 65536)
+        except OSError:  # EIO: the program is gone
+            d = b""
+        if not d:
+            raise SystemExit(f"{self.proc.args[0]} left the terminal:\n{self.text()}")
+        self.chunks.append((time.perf_counter(), d))
+        self.data += d
+        return True
+
+    def wait_for(self, markers, timeout=20):
+        """Reads until every marker has arrived; returns the time the last one did."""
+        deadline = time.perf_counter() + timeout
+        while not all(m in self.data for m in markers):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise SystemExit(f"timed out waiting for {markers}:\n{self.text()}")
+            self.pump(left)
+        return self.chunks[-1][0]
+
+    def read_until(self, t):
+        while time.perf_counter() < t:
+            self.pump(t - time.perf_counter())
+
+    def quiet(self, seconds):
+        """Reads until nothing has arrived for seconds."""
+        while self.pump(seconds):
+            pass
+
+    def key(self, b):
+        """Writes a key; returns the time it was written."""
+        t = time.perf_counter()
+        os.write(self.master, b)
+        return t
+
+    def text(self):
+        return self.data[-3000:].decode(errors="replace")
+
+    def close(self, keys=b"q"):
+        """Types keys (that should end the program) and waits for it; else SIGTERM."""
+        if self.proc.poll() is None:
+            os.write(self.master, keys)
+            deadline = time.perf_counter() + 10
+            while self.proc.poll() is None and time.perf_counter() < deadline:
+                try:
+                    self.pump(0.05)
+                except SystemExit:
+                    break
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        status = self.proc.wait()
+        os.close(self.master)
+        return status
+
+
+def wall_fraction():
+    return time.time() % 1.0
+
+
+# ---- client ----
+
+def client_setup():
+    """A server, a mentor with 50 sessions, and the room's: it starts in 40 minutes, so that
+    its countdown changes every second all through the benchmark and no reminder is due."""
+    srv = Server(args=["--rate-limit", "0", "--quiet"])
+    mentor, mentee, pkg = srv.cast("Bench")
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 40 * 60))
+    room = srv.book(mentee, mentor, pkg, when=when, notes=NOTES)["booking"]["id"]
+    for _ in range(49):
+        srv.book(mentee, mentor, pkg)
+    return srv, mentor, room
+
+
+def first_frames(srv, client, room):
+    """Exec to the first complete frame, RUNS times each, client and floor taking turns.
+    Returns the medians (s) and each program's VmHWM at its frame (median, kB)."""
+    url = f"{srv.url}/api/sessions/{room}/meeting"
+    times = {"client": [], "floor": []}
+    hwm = {"client": [], "floor": []}
+    for i in range(RUNS):
+        order = ("client", "floor") if i % 2 == 0 else ("floor", "client")
+        for who in order:
+            if who == "client":
+                p = Pty([CLIENT_BIN, "--session", room], client.env)
+                done = p.wait_for(ROOM_DONE)
+            else:
+                p = Pty([FLOOR_BIN, url], client.env)
+                done = p.wait_for(FLOOR_DONE)
+            times[who].append(done - p.started)
+            hwm[who].append(peak_rss_kib(p.proc.pid))
+            status = p.close()
+            if status != 0:
+                raise SystemExit(f"{who} exited {status}:\n{p.text()}")
+    return ({k: statistics.median(v) for k, v in times.items()},
+            {k: (min(v), max(v)) for k, v in times.items()},
+            {k: statistics.median(v) for k, v in hwm.items()})
+
+
+def floor_smaps(srv, client, room):
+    p = Pty([FLOOR_BIN, f"{srv.url}/api/sessions/{room}/meeting"], client.env)
+    p.wait_for(FLOOR_DONE)
+    maps = smaps_by_object(p.proc.pid)
+    p.close()
+    return maps
+
+
+def key_latencies(p, key_bytes, expect):
+    """KEYS keys (key_bytes(i)), each written between two ticks once the terminal has been
+    quiet; returns the latencies (s) from the write to the arrival of its echo, the first
+    bytes after it that hold expect(i)."""
+    out = []
+    for i in range(KEYS):
+        k = key_bytes(i)
+        while True:
+            p.quiet(0.03)
+            if 0.15 <= wall_fraction() <= 0.6:
+                break
+            p.read_until(time.perf_counter() + (1.15 - wall_fraction()) % 1.0)
+        n = len(p.chunks)
+        t = p.key(k)
+        deadline, echo = t + 5, b""
+        while expect(i) not in echo:
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"no echo of key {k!r} within 5 s: {echo!r}\n{p.text()}")
+            if p.pump(deadline - time.perf_counter()):
+                echo += p.chunks[-1][1]
+        out.append(p.chunks[-1][0] - t)
+    return out
+
+
+def room_session(srv, client, room):
+    """One run in the room: the idle minute, then the keys with the server stopped. Returns
+    a dict of figures."""
+    r = {}
+    p = Pty([CLIENT_BIN, "--session", room], client.env)
+    framed = p.wait_for(ROOM_DONE)
+    # The idle minute: IDLE_TICKS whole seconds, from half a second past a tick.
+    offset = time.time() - time.perf_counter()
+    start = int(framed + offset + SETTLE) + 1.5 - offset
+    p.read_until(start)
+    cpu0, n0 = cpu_seconds(p.proc.pid), len(p.chunks)
+    end = start + IDLE_TICKS
+    p.read_until(end)
+    cpu1 = cpu_seconds(p.proc.pid)
+    per_second = [0] * IDLE_TICKS
+    for t, d in p.chunks[n0:]:
+        if t < end:
+            per_second[min(int(t - start), IDLE_TICKS - 1)] += len(d)
+    r["tick_bytes"] = sum(per_second) / IDLE_TICKS
+    r["tick_median"], r["tick_max"] = statistics.median(per_second), max(per_second)
+    r["idle_cpu"] = cpu1 - cpu0
+    # Keys while the server hangs: it is stopped, and F5 sends a refresh that waits on it.
+    srv.proc.send_signal(signal.SIGSTOP)
+    try:
+        p.key(F5)
+        p.read_until(time.perf_counter() + 0.5)
+        r["keys_room"] = key_latencies(p, lambda i: b" ",
+                                       lambda i: b"x" if i % 2 == 0 else b" ")
+        p.key(b"f")
+        p.wait_for((b"characters left",))
+        p.key(b"\t")
+        p.read_until(time.perf_counter() + 0.3)
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        r["keys_comment"] = key_latencies(p, lambda i: letters[i % 26].encode(),
+                                          lambda i: letters[i % 26].encode())
+        r["hwm"] = peak_rss_kib(p.proc.pid)
+        r["smaps"] = smaps_by_object(p.proc.pid)
+        with open(f"/proc/{p.proc.pid}/status") as f:
+            r["threads"] = next(int(line.split()[1]) for line in f
+                                if line.startswith("Threads:"))
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+    p.key(b"\x1b")  # leave the form (the draft is kept)
+    p.read_until(time.perf_counter() + 0.3)
+    r["exit"] = p.close(b"q")
+    return r
+
+
+def list_run(client):
+    """`dheya-meet list`: the median time from exec to its complete output, and its peak
+    memory (through maxrss: see tests/bench/maxrss.c for why not from here)."""
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        p = subprocess.Popen([CLIENT_BIN, "list"], env=client.env, stdout=subprocess.DEVNULL)
+        _, status, _ = os.wait4(p.pid, 0)
+        times.append(time.perf_counter() - t)
+        if status != 0:
+            raise SystemExit(f"dheya-meet list failed ({status})")
+    out = subprocess.run([MAXRSS_BIN, CLIENT_BIN, "list"], env=client.env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return statistics.median(times), int(out.stderr.split("maxrss ")[-1])
+
+
+def startup(env):
+    """What loading and initialising the libraries costs: exec to exit of `dheya-meet
+    --version` beside the floor's usage message (each exits before doing any work). Medians
+    of wall time and CPU time (ms), and minor page faults."""
+    out = {}
+    for who, argv in (("client", [CLIENT_BIN, "--version"]), ("floor", [FLOOR_BIN])):
+        wall, cpu, faults = [], [], []
+        for _ in range(RUNS):
+            t = time.perf_counter()
+            p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            _, _, ru = os.wait4(p.pid, 0)
+            wall.append(time.perf_counter() - t)
+            cpu.append(ru.ru_utime + ru.ru_stime)
+            faults.append(ru.ru_minflt)
+        out[who] = (statistics.median(wall), statistics.median(cpu), statistics.median(faults))
+    return out
+
+
+def ms(s):
+    return f"{s * 1000:.1f} ms"
+
+
+def mb(kib):
+    return f"{kib / 1024:.1f} MB"
+
+
+def client_bench():
+    for tool in (FLOOR_BIN, MAXRSS_BIN):
+        if not os.path.exists(tool):
+            raise SystemExit(f"{tool} is missing: run make bench")
+    srv, mentor, room = client_setup()
+    client = Client(srv, mentor["token"])
+    med, spread, hwm = first_frames(srv, client, room)
+    ratio = med["client"] / med["floor"]
+    figure("exec to first complete room frame",
+           f"{ms(med['client'])} ({ms(spread['client'][0])}-{ms(spread['client'][1])})",
+           f"floor {ms(med['floor'])} ({ms(spread['floor'][0])}-{ms(spread['floor'][1])})",
+           f"<= {FRAME_RATIO}x floor: {ratio:.2f}x", ratio <= FRAME_RATIO)
+    s = startup(client.env)
+    figure("  of which loading the libraries (exec to",
+           f"{ms(s['client'][0])}, CPU {ms(s['client'][1])}",
+           f"floor {ms(s['floor'][0])}, CPU {ms(s['floor'][1])}", "", None)
+    figure("  exit of --version, floor's usage); faults",
+           f"{s['client'][2]:.0f} page faults", f"floor {s['floor'][2]:.0f}", "", None)
+    floor_maps = floor_smaps(srv, client, room)
+    r = room_session(srv, client, room)
+    if r["exit"] != 0:
+        print(f"note: dheya-meet exited {r['exit']} after the room run")
+    libs = sum(1 for n in r["smaps"][0] if n.endswith(".so"))
+    floor_libs = sum(1 for n in floor_maps[0] if n.endswith(".so"))
+    figure("  shared objects mapped", str(libs), f"floor {floor_libs}", "", None)
+    figure("peak RSS in the room (after idle min + keys)", mb(r["hwm"]),
+           f"floor {mb(hwm['floor'])}", f"<= {RSS_MB} MB", r["hwm"] <= RSS_MB * 1024)
+    figure("peak RSS at the first room frame", mb(hwm["client"]), f"floor {mb(hwm['floor'])}",
+           f"<= {RSS_MB} MB", hwm["client"] <= RSS_MB * 1024)
+    list_time, list_rss = list_run(client)
+    figure("peak RSS of `dheya-meet list` (50 sessions)", mb(list_rss),
+           f"floor {mb(hwm['floor'])}", f"<= {RSS_MB} MB", list_rss <= RSS_MB * 1024)
+    figure("bytes to the terminal per tick, idle room",
+           f"{r['tick_bytes']:.1f} (median {r['tick_median']}, max {r['tick_max']} in 1 s)",
+           f"over {IDLE_TICKS} ticks", f"<= {BYTES_PER_TICK}",
+           r["tick_bytes"] <= BYTES_PER_TICK)
+    figure("CPU in one idle minute in the room", f"{r['idle_cpu']:.2f} s",
+           "utime+stime, all threads", f"<= {IDLE_CPU_S} s", r["idle_cpu"] <= IDLE_CPU_S)
+    for name, lat in (("room checklist (Space)", r["keys_room"]),
+                      ("feedback comment (letters)", r["keys_comment"])):
+        figure(f"key to screen, server stopped: {name}",
+               f"median {ms(statistics.median(lat))}, max {ms(max(lat))}",
+               f"{len(lat)} keys", f"<= {KEY_MS} ms", max(lat) * 1000 <= KEY_MS)
+    figure("dheya-meet list, exec to complete output", ms(list_time), f"median of {RUNS}",
+           "", None)
+    srv.stop()
+    return r, floor_maps
+
+
+def memory_table(r, floor_maps):
+    """What each mapped object costs: resident and private-dirty kB, client beside floor."""
+    rss, dirty = r["smaps"]
+    floor_rss, floor_dirty = floor_maps
+    names = sorted(set(rss) | set(floor_rss), key=lambda n: -rss.get(n, 0))
+    print("memory by mapped object, kB (RSS, of which private dirty): dheya-meet in the "
+          f"room ({r['threads']} threads) beside the floor")
+    shown = 0
+    rest = [0, 0, 0, 0]
+    for n in names:
+        row = (rss.get(n, 0), dirty.get(n, 0), floor_rss.get(n, 0), floor_dirty.get(n, 0))
+        if shown < 22 and (row[0] >= 100 or row[2] >= 100):
+            print(f"  {n:28} {row[0]:6} ({row[1]:5})   floor {row[2]:6} ({row[3]:5})")
+            shown += 1
+        else:
+            rest = [a + b for a, b in zip(rest, row)]
+    print(f"  {'(the rest)':28} {rest[0]:6} ({rest[1]:5})   floor {rest[2]:6} ({rest[3]:5})")
+    print(f"  {'total':28} {sum(rss.values()):6} ({sum(dirty.values()):5})   floor "
+          f"{sum(floor_rss.values()):6} ({sum(floor_dirty.values()):5})")
+    only = sorted(((rss[n], n) for n in rss if n not in floor_rss), reverse=True)
+    print(f"  mapped by dheya-meet only: {sum(v for v, _ in only)} kB: " +
+          ", ".join(f"{n} {v}" for v, n in only[:12]) + "\n")
+
+
+# ---- server ----
 
 def wrk(srv, scratch, path, token, script=""):
     """Runs wrk against srv for DURATION seconds; returns its totals as a dict."""
@@ -111,12 +521,13 @@ def completed_bookings(db, mentee, mentor, package):
 def server_bench():
     if shutil.which("wrk") is None:
         print("server  not measured: wrk is not installed (apt-get install wrk)\n")
-        return None
+        return
     print(f"dheya-server under wrk -t{THREADS} -c{CONNECTIONS}, {DURATION:g} s per load\n")
     scratch = Scratch()
     srv = Server(args=["--rate-limit", "0", "--quiet"], scratch=scratch)
     mentor, mentee, pkg = srv.cast("Bench")
     ids = [srv.book(mentee, mentor, pkg)["booking"]["id"] for _ in range(50)]
+    before = proc_status(srv.proc.pid).get("VmRSS", 0)
     report("GET /api/sessions/{id}/meeting",
            wrk(srv, scratch, f"/api/sessions/{ids[0]}/meeting", mentor["token"]))
     report("GET /api/sessions (50 sessions)", wrk(srv, scratch, "/api/sessions",
@@ -126,40 +537,32 @@ def server_bench():
     report("POST /api/sessions/{id}/feedback (each a new key and booking)",
            wrk(srv, scratch, "/api/sessions/bbench000000/feedback", rater["token"],
                LUA_FEEDBACK))
-    print(f"        peak memory (VmHWM) {peak_rss_kib(srv.proc.pid) / 1024:.1f} MiB\n")
-    return srv, mentor
+    print(f"        peak memory (VmHWM) {peak_rss_kib(srv.proc.pid) / 1024:.1f} MiB "
+          f"(before the loads {before / 1024:.1f} MiB)\n")
+    srv.stop()
 
 
-def client_bench(srv, mentor):
-    c = Client(srv, mentor["token"])
-    times, rss = [], 0
-    for _ in range(20):
-        t = time.perf_counter()
-        p = subprocess.Popen([CLIENT_BIN, "list"], env=c.env, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(p.pid, 0)
-        times.append(time.perf_counter() - t)
-        rss = max(rss, usage.ru_maxrss)
-        if status != 0:
-            raise SystemExit(f"dheya-meet list failed ({status})")
-    print("client  dheya-meet list (exec to complete output, 50 sessions)")
-    print(f"        median {statistics.median(times) * 1000:.1f} ms   "
-          f"max {max(times) * 1000:.1f} ms   peak memory {rss / 1024:.1f} MiB\n")
+def conditions(when):
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{when}: load average {load}"
 
 
 def main():
-    started = server_bench()
-    if started is None:
-        srv = Server(args=["--rate-limit", "0", "--quiet"])
-        mentor, mentee, pkg = srv.cast("Bench")
-        for _ in range(50):
-            srv.book(mentee, mentor, pkg)
-    else:
-        srv, mentor = started
-    if os.path.exists(CLIENT_BIN):
-        client_bench(srv, mentor)
-    print("not measured yet: first room frame, bytes per timer tick, idle CPU, keystroke "
-          "latency (they need the interactive screens)")
-    srv.stop()
+    print("make bench: a report, never pass/fail; several runs give medians")
+    print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
+          f"{platform.release()}, {conditions('start')}")
+    print(f"client: {CLIENT_BIN} in a {COLS}x{ROWS} pty, TERM={TERM}, no D-Bus session "
+          f"(notifications unavailable); {RUNS} runs per first-frame figure\n")
+    r, floor_maps = client_bench()
+    w = [max(len(row[i]) for row in rows) for i in range(4)]
+    head = ("measure", "dheya-meet", "reference", "target")
+    print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
+    for row in rows:
+        print("  ".join(c.ljust(w[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
+    print()
+    memory_table(r, floor_maps)
+    server_bench()
+    print(conditions("end"))
     Scratch.cleanup_all()
 
 
