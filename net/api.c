@@ -78,7 +78,7 @@ static json_t *booking_of_ack(const char *body, size_t len, struct api_result *r
                               json_t **root)
 {
     json_error_t e;
-    *root = json_loadb(body, len, 0, &e);
+    *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
     if (*root == NULL) {
         char what[300];
         snprintf(what, sizeof what, "not valid JSON: %s", e.text);
@@ -119,8 +119,9 @@ void api_decode(struct api_result *res, const char *body, size_t len)
             break;
         json_t *fb = json_object_get(b, "feedback");
         json_t *rating = json_object_get(fb, "rating");
-        if (!json_is_integer(rating)) {
-            decode_failed(res, "booking.feedback.rating: missing");
+        if (!json_is_integer(rating) || json_integer_value(rating) < 1 ||
+            json_integer_value(rating) > 5) {
+            decode_failed(res, "booking.feedback.rating: expected a whole number from 1 to 5");
             break;
         }
         res->feedback_rating = (int)json_integer_value(rating);

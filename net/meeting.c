@@ -164,11 +164,12 @@ static void decode_meeting(struct decoder *d, json_t *root, struct meeting *m)
     m->ended_at = when(d, root, "", "meetingEndedAt", false);
 }
 
-/* Parses JSON text; on failure says where, as a person would want to read it. */
+/* Parses JSON text; on failure says where, as a person would want to read it. A key given
+ * twice is an error: parsers disagree on which one counts (jansson would keep the last). */
 static json_t *parse(const char *json, size_t len, char *err, size_t errlen)
 {
     json_error_t e;
-    json_t *root = json_loadb(json, len, 0, &e);
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
     if (root == NULL)
         snprintf(err, errlen, "the answer is not valid JSON: %s (line %d, column %d)", e.text,
                  e.line, e.column);

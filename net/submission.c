@@ -44,7 +44,7 @@ bool submission_decode(const char *text, size_t len, struct submission *s, char 
 {
     memset(s, 0, sizeof *s);
     json_error_t e;
-    json_t *j = json_loadb(text, len, 0, &e);
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (j == NULL) {
         snprintf(err, errlen, "not valid JSON: %s", e.text);
         return false;
@@ -61,7 +61,9 @@ bool submission_decode(const char *text, size_t len, struct submission *s, char 
     if (when)
         timestamp_parse(when, &s->queued_at);
     json_t *rating = json_object_get(j, "rating");
-    s->rating = json_is_integer(rating) ? (int)json_integer_value(rating) : 0;
+    /* Range-checked before the cast: 4294967301 must not read as 5. */
+    s->rating = json_is_integer(rating) && json_integer_value(rating) >= 1 &&
+                json_integer_value(rating) <= 5 ? (int)json_integer_value(rating) : 0;
     bool ok = kind && (strcmp(kind, "feedback") == 0 || strcmp(kind, "complete") == 0) &&
               s->session_id && s->key && s->api_url &&
               (s->kind != API_FEEDBACK || (s->rating >= 1 && s->rating <= 5));

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "net/api.h"
 #include "net/http.h"
 #include "net/meeting.h"
 #include "net/submission.h"
@@ -158,6 +159,257 @@ static void survives_hostile_json(void **state)
         assert_false(meeting_list_decode(bad[i], strlen(bad[i]), &l, err, sizeof err));
         assert_true(strlen(err) > 0);
     }
+}
+
+/* Item 9 of HARDENING.md on every decoder of the client. A key given twice is refused: which
+ * of the two a reader takes differs between parsers (jansson keeps the last), so an answer
+ * that says two things is an error, not a guess. */
+static char *with(const char *from, const char *to)
+{
+    const char *at = strstr(seed, from);
+    assert_non_null(at);
+    return g_strdup_printf("%.*s%s%s", (int)(at - seed), seed, to, at + strlen(from));
+}
+
+static void expect_meeting_refused(const char *json, size_t len, const char *want)
+{
+    struct meeting m;
+    struct meeting_list l;
+    char err[256] = "", list_err[256] = "";
+    assert_false(meeting_decode(json, len, &m, err, sizeof err));
+    if (strstr(err, want) == NULL)
+        fail_msg("meeting: error '%s' does not mention '%s' for %.80s", err, want, json);
+    assert_null(m.id);
+    assert_null(m.status);
+    assert_int_equal(m.n_participants, 0);
+    /* The same object as an entry of the list. */
+    GString *listed = g_string_new("{\"sessions\": [");
+    g_string_append(listed, seed);
+    g_string_append(listed, ", ");
+    g_string_append_len(listed, json, (gssize)len);
+    g_string_append(listed, "]}");
+    assert_false(meeting_list_decode(listed->str, listed->len, &l, list_err, sizeof list_err));
+    assert_true(strlen(list_err) > 0);
+    assert_int_equal(l.n, 0);
+    assert_null(l.items);
+    g_string_free(listed, TRUE);
+}
+
+static void duplicate_keys_are_refused_in_meetings_and_lists(void **state)
+{
+    static const struct {
+        const char *from, *to;
+    } twice[] = {
+        {"\"status\": \"SCHEDULED\"", "\"status\": \"SCHEDULED\", \"status\": \"CANCELLED\""},
+        {"\"meetingUrl\": ", "\"meetingUrl\": \"https://evil.example/\", \"meetingUrl\": "},
+        {"\"user\": {\"name\": \"John Doe\"", "\"user\": {\"name\": \"X\", \"name\": \"John Doe\""},
+        {"\"package\": {", "\"booking\": {}, \"package\": {"},
+        {"}}", "}, \"participants\": [{\"name\": \"A\", \"name\": \"B\"}]}"},
+        {"}}", "}, \"meetingEndedAt\": null, \"meetingEndedAt\": null}"},
+    };
+    for (size_t i = 0; i < sizeof twice / sizeof *twice; i++) {
+        char *j = with(twice[i].from, twice[i].to);
+        expect_meeting_refused(j, strlen(j), "duplicate");
+        g_free(j);
+    }
+    /* The same name in two different objects is no duplicate. */
+    struct meeting m;
+    char err[256];
+    assert_true(meeting_decode(seed, strlen(seed), &m, err, sizeof err));
+    meeting_clear(&m);
+    struct meeting_list l;
+    char *two = g_strdup_printf("{\"sessions\": [], \"sessions\": [%s]}", seed);
+    assert_false(meeting_list_decode(two, strlen(two), &l, err, sizeof err));
+    assert_non_null(strstr(err, "duplicate"));
+    g_free(two);
+}
+
+static void meetings_refuse_every_hostile_shape(void **state)
+{
+    static const struct {
+        const char *from, *to, *want;
+    } cases[] = {
+        /* nulls where a value is required */
+        {"\"booking-id\"", "null", "booking.id: missing"},
+        {"\"SCHEDULED\"", "null", "booking.status: missing"},
+        {"\"duration\": 60", "\"duration\": null", "booking.duration: missing"},
+        {"\"John Doe\"", "null", "user.name: missing"},
+        {"{\"name\": \"Destination Mastery\"}", "null", "package: missing"},
+        {"\"booking\": {", "\"booking\": null, \"x\": {", "booking: missing"},
+        /* wrong types */
+        {"\"booking\": {", "\"booking\": [], \"x\": {", "booking: expected an object"},
+        {"\"duration\": 60", "\"duration\": 60.0", "booking.duration"},
+        {"\"duration\": 60", "\"duration\": true", "booking.duration"},
+        {"\"sessionNumber\": 1", "\"sessionNumber\": [1]", "booking.sessionNumber"},
+        {"\"SCHEDULED\"", "{\"s\": 1}", "booking.status: expected a string"},
+        {"\"Jane Smith\"", "5", "mentor.name: expected a string"},
+        {"\"jane@example.com\"", "false", "mentor.email: expected a string"},
+        {"\"meetingUrl\": \"", "\"meetingUrl\": 1, \"x\": \"", "booking.meetingUrl"},
+        {"}}", "}, \"participants\": [\"A\"]}", "participants[0]: expected an object"},
+        {"}}", "}, \"participants\": [{\"name\": \"A\", \"joinedAt\": 5}]}",
+         "participants[0].joinedAt"},
+        {"}}", "}, \"meetingStartedAt\": \"yesterday\"}", "meetingStartedAt"},
+        /* numbers out of range: huge, negative, beyond an int but inside JSON's integers */
+        {"\"duration\": 60", "\"duration\": 1e999", "JSON"},
+        {"\"duration\": 60", "\"duration\": -1e999", "JSON"},
+        {"\"duration\": 60", "\"duration\": 99999999999999999999", "JSON"},
+        {"\"duration\": 60", "\"duration\": 4294967356", "booking.duration"},
+        {"\"duration\": 60", "\"duration\": -9223372036854775808", "booking.duration"},
+        {"\"sessionNumber\": 1", "\"sessionNumber\": -1", "booking.sessionNumber"},
+        {"\"status\": \"SCHEDULED\"", "\"status\": \"SCHEDULED\", \"feedback\": "
+         "{\"rating\": 4294967300}", "booking.feedback.rating"},
+        {"\"Jane Smith\"", "\"Jane Smith\", \"rating\": 1e999", "JSON"},
+        /* trailing garbage, and a NUL inside a string */
+        {"}}", "}}}", "JSON"},
+        {"}}", "}} {}", "JSON"},
+        {"}}", "}},", "JSON"},
+        {"\"John Doe\"", "\"John\\u0000Doe\"", "JSON"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *j = with(cases[i].from, cases[i].to);
+        expect_meeting_refused(j, strlen(j), cases[i].want);
+        g_free(j);
+    }
+    /* A NUL byte after the object, inside the length given. */
+    char *nul = g_strdup_printf("%s%c", seed, '\0');
+    expect_meeting_refused(nul, strlen(seed) + 1, "JSON");
+    g_free(nul);
+    /* 100k-deep arrays inside a field, not only at the top. */
+    size_t n = 100000;
+    GString *deep = g_string_new(NULL);
+    g_string_append_len(deep, seed, strlen(seed) - 2);
+    g_string_append(deep, "}, \"x\": ");
+    for (size_t i = 0; i < n; i++)
+        g_string_append_c(deep, '[');
+    for (size_t i = 0; i < n; i++)
+        g_string_append_c(deep, ']');
+    g_string_append_c(deep, '}');
+    expect_meeting_refused(deep->str, deep->len, "JSON");
+    g_string_free(deep, TRUE);
+}
+
+/* api_decode on n bytes of body for a call of kind; returns whether it was refused, with
+ * the message checked to say so. */
+static bool ack_refused(enum api_kind kind, const char *body, size_t n)
+{
+    struct api_result *res = calloc(1, sizeof *res);
+    assert_non_null(res);
+    res->kind = kind;
+    res->status = NET_OK;
+    api_decode(res, body, n);
+    bool refused = res->status == NET_BAD_RESPONSE;
+    if (refused && strstr(res->message, "not usable") == NULL)
+        fail_msg("no reason given for %.80s: '%s'", body, res->message);
+    if (refused && (res->completed_status || res->feedback_comment))
+        fail_msg("a refused answer filled the result: %.80s", body);
+    api_result_free(res);
+    return refused;
+}
+
+static void acknowledgements_refuse_every_hostile_shape(void **state)
+{
+    const char *complete_ok = "{\"success\": true, \"booking\": {\"id\": \"b\", \"status\": "
+                              "\"COMPLETED\"}}";
+    const char *feedback_ok = "{\"success\": true, \"booking\": {\"id\": \"b\", \"feedback\": "
+                              "{\"rating\": 4, \"comment\": \"ok\"}}}";
+    assert_false(ack_refused(API_COMPLETE, complete_ok, strlen(complete_ok)));
+    assert_false(ack_refused(API_FEEDBACK, feedback_ok, strlen(feedback_ok)));
+    static const char *const complete_bad[] = {
+        "", "null", "[]", "\"COMPLETED\"", "{}", "{\"booking\": null}", "{\"booking\": []}",
+        "{\"booking\": {\"status\": null}}", "{\"booking\": {\"status\": 5}}",
+        "{\"booking\": {\"status\": 1e999}}",
+        "{\"booking\": {\"status\": \"SCHEDULED\", \"status\": \"COMPLETED\"}}",
+        "{\"booking\": {}, \"booking\": {\"status\": \"COMPLETED\"}}",
+        "{\"booking\": {\"status\": \"COMPLETED\"}} x",
+        "{\"booking\": {\"status\": \"COMPLETED\"}}{}",
+        "{\"booking\": {\"status\": \"COMP\\u0000LETED\"}}",
+    };
+    static const char *const feedback_bad[] = {
+        "", "{}", "{\"booking\": {}}", "{\"booking\": {\"feedback\": null}}",
+        "{\"booking\": {\"feedback\": {\"rating\": null}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": \"4\"}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 4.0}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 1e999}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 99999999999999999999}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 4294967300}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 0}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 6}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": -4}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 1, \"rating\": 5}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 4, \"comment\": \"a\", \"comment\": \"b\"}}}",
+        "{\"booking\": {\"feedback\": {\"rating\": 4}}} trailing",
+    };
+    for (size_t i = 0; i < sizeof complete_bad / sizeof *complete_bad; i++)
+        if (!ack_refused(API_COMPLETE, complete_bad[i], strlen(complete_bad[i])))
+            fail_msg("complete accepted %s", complete_bad[i]);
+    for (size_t i = 0; i < sizeof feedback_bad / sizeof *feedback_bad; i++)
+        if (!ack_refused(API_FEEDBACK, feedback_bad[i], strlen(feedback_bad[i])))
+            fail_msg("feedback accepted %s", feedback_bad[i]);
+    /* 100k-deep, and a NUL byte after a valid answer. */
+    size_t n = 100000;
+    char *deep = malloc(n);
+    assert_non_null(deep);
+    memset(deep, '[', n);
+    assert_true(ack_refused(API_COMPLETE, deep, n));
+    assert_true(ack_refused(API_FEEDBACK, deep, n));
+    free(deep);
+    assert_true(ack_refused(API_COMPLETE, complete_ok, strlen(complete_ok) + 1));
+    /* The meeting and list kinds go through the decoders above. */
+    assert_true(ack_refused(API_MEETING, "{\"booking\": {}, \"booking\": {}}", 30));
+    assert_true(ack_refused(API_SESSIONS, "{\"sessions\": [], \"sessions\": []}", 32));
+}
+
+static void queued_submissions_refuse_every_hostile_shape(void **state)
+{
+    const char *head = "{\"kind\": \"feedback\", \"session\": \"b1\", \"key\": \"k\", "
+                       "\"api\": \"http://127.0.0.1:1\", ";
+    static const char *const tails[] = {
+        "\"rating\": 4, \"rating\": 5}",
+        "\"rating\": 4, \"session\": \"b2\"}",
+        "\"rating\": 4, \"kind\": \"complete\"}",
+        "\"rating\": 4, \"comment\": \"a\", \"comment\": \"b\"}",
+        "\"rating\": 4294967301}",
+        "\"rating\": -4294967291}",
+        "\"rating\": 99999999999999999999}",
+        "\"rating\": 1e999}",
+        "\"rating\": \"5\"}",
+        "\"rating\": 5.0}",
+        "\"rating\": null}",
+        "\"rating\": 4} trailing",
+        "\"rating\": 4}}",
+        "\"rating\": 4, \"comment\": \"a\\u0000b\"}",
+    };
+    struct submission s;
+    char err[200];
+    char *ok = g_strdup_printf("%s\"rating\": 4}", head);
+    assert_true(submission_decode(ok, strlen(ok), &s, err, sizeof err));
+    submission_clear(&s);
+    g_free(ok);
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        char *j = g_strdup_printf("%s%s", head, tails[i]);
+        err[0] = '\0';
+        if (submission_decode(j, strlen(j), &s, err, sizeof err))
+            fail_msg("accepted %s", j);
+        assert_true(strlen(err) > 0);
+        assert_null(s.session_id);
+        assert_null(s.key);
+        g_free(j);
+    }
+    static const char *const others[] = {
+        "{\"kind\": null, \"session\": \"b\", \"key\": \"k\", \"api\": \"u\"}",
+        "{\"kind\": \"complete\", \"session\": 5, \"key\": \"k\", \"api\": \"u\"}",
+        "{\"kind\": \"complete\", \"session\": \"b\", \"key\": [], \"api\": \"u\"}",
+        "{\"kind\": \"complete\", \"session\": \"b\", \"key\": \"k\", \"api\": null}",
+        "[]", "null", "",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        assert_false(submission_decode(others[i], strlen(others[i]), &s, err, sizeof err));
+    size_t n = 100000;
+    char *deep = malloc(n);
+    assert_non_null(deep);
+    memset(deep, '[', n);
+    assert_false(submission_decode(deep, n, &s, err, sizeof err));
+    free(deep);
 }
 
 static void list_errors_say_which_entry(void **state)
@@ -317,6 +569,10 @@ int main(void)
         cmocka_unit_test(decodes_the_provider_fields),
         cmocka_unit_test(names_the_bad_field),
         cmocka_unit_test(survives_hostile_json),
+        cmocka_unit_test(duplicate_keys_are_refused_in_meetings_and_lists),
+        cmocka_unit_test(meetings_refuse_every_hostile_shape),
+        cmocka_unit_test(acknowledgements_refuse_every_hostile_shape),
+        cmocka_unit_test(queued_submissions_refuse_every_hostile_shape),
         cmocka_unit_test(list_errors_say_which_entry),
         cmocka_unit_test(json_output_escapes_every_control),
         cmocka_unit_test(timestamps),
