@@ -179,6 +179,18 @@ static void event_url(const char *id, char *url, size_t len)
     snprintf(url, len, "%s/calendars/primary/events/%s", api, id);
 }
 
+/* The address of a stored event for a change (attendees told: sendUpdates=all); false with
+ * err when the stored id is not one Calendar would have given. */
+static bool stored_event_url(const char *id, char *url, size_t len, char *err, size_t errlen)
+{
+    if (!valid_event_id(id)) {
+        snprintf(err, errlen, "google-meet: stored event id is not a Calendar event id");
+        return false;
+    }
+    snprintf(url, len, "%s/calendars/primary/events/%s?sendUpdates=all", api, id);
+    return true;
+}
+
 /* GET the event, reading a pending conference again a few times while time is left. */
 static bool read_until_ready(const char *id, double deadline, struct provider_meeting *out,
                              char *err, size_t errlen)
@@ -259,13 +271,9 @@ static bool google_details(const char *meeting_id, double deadline,
 static bool google_update(const char *meeting_id, const struct provider_booking *b,
                           double deadline, char *err, size_t errlen)
 {
-    if (!valid_event_id(meeting_id)) {
-        snprintf(err, errlen, "google-meet: stored event id is not a Calendar event id");
-        return false;
-    }
     char url[1700];
-    event_url(meeting_id, url, sizeof url);
-    strcat(url, "?sendUpdates=all");
+    if (!stored_event_url(meeting_id, url, sizeof url, err, errlen))
+        return false;
     long status;
     json_t *j = NULL, *body = json_object();
     put_when(body, b);
@@ -277,13 +285,9 @@ static bool google_update(const char *meeting_id, const struct provider_booking 
 
 static bool google_remove(const char *meeting_id, double deadline, char *err, size_t errlen)
 {
-    if (!valid_event_id(meeting_id)) {
-        snprintf(err, errlen, "google-meet: stored event id is not a Calendar event id");
-        return false;
-    }
     char url[1700];
-    event_url(meeting_id, url, sizeof url);
-    strcat(url, "?sendUpdates=all");
+    if (!stored_event_url(meeting_id, url, sizeof url, err, errlen))
+        return false;
     long status = 0;
     json_t *j = NULL;
     bool ok = oauth_call(&oauth, "DELETE", url, NULL, deadline, &status, &j, err, errlen);

@@ -193,16 +193,21 @@ def keys_are_answered_within_100_ms_while_the_service_hangs():
     screens_respond_while(hung, "hung service")
 
 
+def run_with_bus(t, mentor, *args):
+    """dheya-meet ARGS in t, with a notification service and the $BROWSER recorder."""
+    bus = NotifyBus(t.scratch)
+    script, record = browser_recorder(t.scratch)
+    t.run([CLIENT_BIN, *args], env={**client(mentor).env, "DBUS_SESSION_BUS_ADDRESS":
+                                    bus.address, "BROWSER": script, "DISPLAY": ":0"})
+    return bus, record
+
+
 @test
 def join_action_with_the_screens_open_opens_the_room_and_the_meeting():
     mentor, mentee = cast()
     b = srv.book(mentee, mentor, pkg, when=at(3 * 60)[1])["booking"]
     with Term(100, 24) as t:
-        bus = NotifyBus(t.scratch)
-        script, record = browser_recorder(t.scratch)
-        c = client(mentor)
-        t.run([CLIENT_BIN], env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address,
-                                 "BROWSER": script, "DISPLAY": ":0"})
+        bus, record = run_with_bus(t, mentor)
         t.wait_for("Meera Nair")
         n = bus.wait_notify(lambda n: n.summary == "Session in 3 min")
         eq(n.actions, {"join": "Join"})
@@ -224,12 +229,7 @@ def join_action_for_the_room_already_open_joins_there_instead_of_opening_another
     mentor, mentee = cast()
     b = srv.book(mentee, mentor, pkg, when=at(3 * 60)[1])["booking"]
     with Term(100, 24) as t:
-        bus = NotifyBus(t.scratch)
-        script, record = browser_recorder(t.scratch)
-        c = client(mentor)
-        t.run([CLIENT_BIN, "--session", b["id"]],
-              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address, "BROWSER": script,
-                   "DISPLAY": ":0"})
+        bus, record = run_with_bus(t, mentor, "--session", b["id"])
         t.wait_for("Session 1 with Meera Nair")
         t.send_keys("?")
         t.wait_for("Keys: Meeting room")

@@ -17,6 +17,8 @@ import struct
 import threading
 import time
 
+from responder import read_request
+
 
 class FaultProxy:
     def __init__(self, upstream_port):
@@ -61,32 +63,9 @@ class FaultProxy:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def _read_request(self, conn):
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, target = lines[0].split(" ")[:2]
-        headers = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            headers[k.strip()] = v.strip()
-        want = int(next((v for k, v in headers.items() if k.lower() == "content-length"),
-                        "0") or 0)
-        while len(body) < want:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            body += chunk
-        return method, target, headers, body
-
     def _handle(self, conn):
         try:
-            req = self._read_request(conn)
+            req = read_request(conn)
             if req is None:
                 return
             with self.lock:

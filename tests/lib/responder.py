@@ -46,28 +46,12 @@ class Responder:
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn):
-        data = b""
         try:
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            raw_head, _, body = data.partition(b"\r\n\r\n")
-            head = raw_head.decode(errors="replace").split("\r\n")
-            method = head[0].split(" ")[0]
-            path = head[0].split(" ")[1].split("?")[0]
-            headers = {}
-            for line in head[1:]:
-                k, _, v = line.partition(":")
-                headers[k.strip().lower()] = v.strip()
-            # Read the whole body: closing with unread bytes would reset the connection.
-            want = int(headers.get("content-length", "0") or 0)
-            while len(body) < want:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                body += chunk
+            req = read_request(conn)
+            if req is None:
+                return
+            method, target, headers, body = req
+            path = target.split("?")[0]
             self.requests.append((path, headers))
             if method == "POST":
                 self.posts.append((path, headers, body))
@@ -83,6 +67,32 @@ class Responder:
     def close(self):
         self.closing = True
         self.sock.close()
+
+
+def read_request(conn):
+    """Reads one HTTP request from conn: (method, target, headers with lower-case names,
+    body), or None when the peer closed first. The whole body is read: closing with unread
+    bytes would reset the connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    raw_head, _, body = data.partition(b"\r\n\r\n")
+    head = raw_head.decode(errors="replace").split("\r\n")
+    method, target = head[0].split(" ")[:2]
+    headers = {}
+    for line in head[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    want = int(headers.get("content-length", "0") or 0)
+    while len(body) < want:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return method, target, headers, body
 
 
 def answer(status, body, extra=""):
