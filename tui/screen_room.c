@@ -221,7 +221,9 @@ static void draw_body(struct room *r, WINDOW *win)
             line = g_strdup("Meeting: link not ready yet \u2014 asked for again on each refresh");
         else {
             char *u = sanitize(m->meeting_url, SANITIZE_LINE);
-            line = g_strdup_printf("Meeting: %s", u);
+            /* A no-break space: a URL too long for the row wraps inside itself, not after
+             * "Meeting:" (cells_wrap breaks only at plain spaces). */
+            line = g_strdup_printf("Meeting:\u00a0%s", u);
             free(u);
         }
         /* Wrapped over up to three rows: the provider's reason or a long URL is worth it. */
