@@ -144,8 +144,10 @@ static void fill_checklist_hints(struct room *r)
 
 static void update_timer(struct room *r)
 {
-    bool ended = meeting_is_completed(&r->m) || meeting_is_cancelled(&r->m);
-    timer_set(r->timer, r->m.scheduled_at, r->m.duration, r->joined, ended);
+    enum timer_end end = meeting_is_cancelled(&r->m)   ? TIMER_CALLED_OFF
+                         : meeting_is_completed(&r->m) ? TIMER_COMPLETED
+                                                       : TIMER_LIVE;
+    timer_set(r->timer, r->m.scheduled_at, r->m.duration, r->joined, end);
     timer_tick(r->timer, time(NULL));
 }
 

@@ -14,18 +14,18 @@ struct timer {
     struct widget base;
     time_t start, joined;
     int minutes;
-    bool ended;
+    enum timer_end end;
     bool stale; /* set since the last tick: the next tick reports a change */
     struct timer_state st;
     char text[64];
 };
 
-void timer_compute(time_t now, time_t start, int minutes, time_t joined, bool ended,
+void timer_compute(time_t now, time_t start, int minutes, time_t joined, enum timer_end end,
                    struct timer_state *out)
 {
     *out = (struct timer_state){0};
-    if (ended) {
-        out->phase = TIMER_ENDED;
+    if (end != TIMER_LIVE) {
+        out->phase = end == TIMER_CALLED_OFF ? TIMER_CANCELLED : TIMER_ENDED;
         return;
     }
     if (joined == 0) {
@@ -91,6 +91,9 @@ void timer_format(const struct timer_state *st, char *out, size_t outlen)
     case TIMER_ENDED:
         snprintf(out, outlen, "Session ended");
         break;
+    case TIMER_CANCELLED:
+        snprintf(out, outlen, "Session cancelled");
+        break;
     }
 }
 
@@ -129,12 +132,12 @@ struct widget *timer_widget(struct timer *t)
     return &t->base;
 }
 
-void timer_set(struct timer *t, time_t start, int minutes, time_t joined, bool ended)
+void timer_set(struct timer *t, time_t start, int minutes, time_t joined, enum timer_end end)
 {
     if (t->start == start && t->minutes == minutes && t->joined == joined &&
-        t->ended == ended && !t->stale)
+        t->end == end && !t->stale)
         return;
-    t->start = start, t->minutes = minutes, t->joined = joined, t->ended = ended;
+    t->start = start, t->minutes = minutes, t->joined = joined, t->end = end;
     t->stale = true;
 }
 
@@ -142,7 +145,7 @@ bool timer_tick(struct timer *t, time_t now)
 {
     struct timer_state st;
     char text[sizeof t->text];
-    timer_compute(now, t->start, t->minutes, t->joined, t->ended, &st);
+    timer_compute(now, t->start, t->minutes, t->joined, t->end, &st);
     timer_format(&st, text, sizeof text);
     bool changed = t->stale || st.phase != t->st.phase || strcmp(text, t->text) != 0;
     t->st = st;

@@ -19,7 +19,11 @@ enum timer_phase {
     TIMER_WARNING, /* joined, 5 minutes or less left */
     TIMER_OVER,    /* joined, past the booked duration */
     TIMER_ENDED,   /* the session is over */
+    TIMER_CANCELLED, /* the session was called off */
 };
+
+/* How the session stands, for the phases that do not depend on the clock. */
+enum timer_end { TIMER_LIVE, TIMER_COMPLETED, TIMER_CALLED_OFF };
 
 struct timer_state {
     enum timer_phase phase;
@@ -29,18 +33,19 @@ struct timer_state {
 };
 
 /* What the timer shows at now for a session starting at start and lasting minutes, joined at
- * joined (0: not joined), ended or not. Elapsed counts from the join; the session ends
+ * joined (0: not joined), live, completed or called off (completed: ENDED, called off:
+ * CANCELLED, whatever the clock). Elapsed counts from the join; the session ends
  * `minutes` after the later of the scheduled start and the join (a mentor who joins early
  * does not lose minutes, one who joins late still gets the booked time). Exactly at the
  * start, not joined, is WAITING; exactly 5:00 left is WARNING; 0:00 left is still WARNING,
  * one second later OVER. */
-void timer_compute(time_t now, time_t start, int minutes, time_t joined, bool ended,
+void timer_compute(time_t now, time_t start, int minutes, time_t joined, enum timer_end end,
                    struct timer_state *out);
 
 /* The text for a state: "Starts in 12:04" (the last hour), "Starts in 2 h 05 min",
  * "Starts in 3 d 04 h", "Started just now, not joined" (the first minute), "Started 3 min
  * ago, not joined", "12:03 elapsed · 47:57 left", "04:59 left", "Over by 02:10", "Session
- * ended"; an hour or more of elapsed, left or over is written "1:02:03". */
+ * ended", "Session cancelled"; an hour or more of elapsed, left or over is written "1:02:03". */
 void timer_format(const struct timer_state *st, char *out, size_t outlen);
 
 struct timer;
@@ -51,7 +56,7 @@ struct timer *timer_new(void);
 struct widget *timer_widget(struct timer *t);
 /* Sets what the timer counts (arguments as for timer_compute); it shows at the next
  * timer_tick, which then reports a change. Setting the same values again changes nothing. */
-void timer_set(struct timer *t, time_t start, int minutes, time_t joined, bool ended);
+void timer_set(struct timer *t, time_t start, int minutes, time_t joined, enum timer_end end);
 /* Recomputes for now; returns true (and marks itself dirty) only when the text or phase
  * changed, so an idle screen redraws nothing else. */
 bool timer_tick(struct timer *t, time_t now);

@@ -83,6 +83,7 @@ def a_moved_start_and_a_cancellation_show_as_they_are():
         eq(r.status, 200, r.body)
         t.send_keys("F5")
         t.wait_for("this session was cancelled")
+        t.wait_for("Session cancelled")
         t.send_keys("Enter")
         t.wait_for("Cannot join: this session was cancelled")
         t.send_keys("q")

@@ -16,10 +16,11 @@
 #define HOUR 3600
 
 /* The phase and text at now, for a 60-minute session starting at START. */
-static enum timer_phase at(time_t now, time_t joined, bool ended, char *text, size_t len)
+static enum timer_phase at(time_t now, time_t joined, enum timer_end end, char *text,
+                           size_t len)
 {
     struct timer_state st;
-    timer_compute(now, START, 60, joined, ended, &st);
+    timer_compute(now, START, 60, joined, end, &st);
     timer_format(&st, text, len);
     return st.phase;
 }
@@ -27,14 +28,14 @@ static enum timer_phase at(time_t now, time_t joined, bool ended, char *text, si
 static void assert_at(time_t now, time_t joined, enum timer_phase phase, const char *want)
 {
     char text[64];
-    assert_int_equal(at(now, joined, false, text, sizeof text), phase);
+    assert_int_equal(at(now, joined, TIMER_LIVE, text, sizeof text), phase);
     assert_string_equal(text, want);
 }
 
 static void before_the_start(void **state)
 {
     struct timer_state st;
-    timer_compute(START - 1, START, 60, 0, false, &st);
+    timer_compute(START - 1, START, 60, 0, TIMER_LIVE, &st);
     assert_int_equal(st.phase, TIMER_BEFORE);
     assert_int_equal(st.until_start, 1);
     assert_at(START - 1, 0, TIMER_BEFORE, "Starts in 00:01");
@@ -48,7 +49,7 @@ static void before_the_start(void **state)
 static void started_not_joined(void **state)
 {
     struct timer_state st;
-    timer_compute(START, START, 60, 0, false, &st);
+    timer_compute(START, START, 60, 0, TIMER_LIVE, &st);
     assert_int_equal(st.phase, TIMER_WAITING);
     assert_int_equal(st.until_start, 0);
     assert_at(START, 0, TIMER_WAITING, "Started just now, not joined");
@@ -64,7 +65,7 @@ static void joined_early(void **state)
 {
     time_t joined = START - 600;
     struct timer_state st;
-    timer_compute(START - 300, START, 60, joined, false, &st);
+    timer_compute(START - 300, START, 60, joined, TIMER_LIVE, &st);
     assert_int_equal(st.phase, TIMER_RUNNING);
     assert_int_equal(st.elapsed, 300);
     assert_int_equal(st.left, HOUR + 300);
@@ -80,7 +81,7 @@ static void joined_late(void **state)
 {
     time_t joined = START + 600;
     struct timer_state st;
-    timer_compute(joined + 723, START, 60, joined, false, &st);
+    timer_compute(joined + 723, START, 60, joined, TIMER_LIVE, &st);
     assert_int_equal(st.phase, TIMER_RUNNING);
     assert_int_equal(st.elapsed, 723);
     assert_int_equal(st.left, HOUR - 723);
@@ -93,7 +94,7 @@ static void joined_late(void **state)
     assert_at(joined + HOUR + 1, joined, TIMER_OVER, "Over by 00:01");
     assert_at(joined + HOUR + 130, joined, TIMER_OVER, "Over by 02:10");
     assert_at(joined + 2 * HOUR + 3723 - HOUR, joined, TIMER_OVER, "Over by 1:02:03");
-    timer_compute(joined + HOUR + 130, START, 60, joined, false, &st);
+    timer_compute(joined + HOUR + 130, START, 60, joined, TIMER_LIVE, &st);
     assert_int_equal(st.left, -130);
 }
 
@@ -101,20 +102,25 @@ static void ended_and_odd_clocks(void **state)
 {
     char text[64];
     /* Ended wins over every other phase. */
-    assert_int_equal(at(START - 100, 0, true, text, sizeof text), TIMER_ENDED);
+    assert_int_equal(at(START - 100, 0, TIMER_COMPLETED, text, sizeof text), TIMER_ENDED);
     assert_string_equal(text, "Session ended");
-    assert_int_equal(at(START + 10 * HOUR, START, true, text, sizeof text), TIMER_ENDED);
+    assert_int_equal(at(START + 10 * HOUR, START, TIMER_COMPLETED, text, sizeof text), TIMER_ENDED);
+    /* Called off: said so, also before the start and while joined. */
+    assert_int_equal(at(START - 100, 0, TIMER_CALLED_OFF, text, sizeof text), TIMER_CANCELLED);
+    assert_string_equal(text, "Session cancelled");
+    assert_int_equal(at(START + 60, START, TIMER_CALLED_OFF, text, sizeof text),
+                     TIMER_CANCELLED);
     /* A join time ahead of the clock (clock stepped back) shows no negative elapsed. */
     struct timer_state st;
-    timer_compute(START - 5, START, 60, START, false, &st);
+    timer_compute(START - 5, START, 60, START, TIMER_LIVE, &st);
     assert_int_equal(st.elapsed, 0);
     assert_int_equal(st.phase, TIMER_RUNNING);
     /* A zero-minute booking is over one second after the start. */
-    timer_compute(START + 1, START, 0, START, false, &st);
+    timer_compute(START + 1, START, 0, START, TIMER_LIVE, &st);
     assert_int_equal(st.phase, TIMER_OVER);
     /* The text is cut, NUL-terminated, to the buffer. */
     char small[8];
-    timer_compute(START - 724, START, 60, 0, false, &st);
+    timer_compute(START - 724, START, 60, 0, TIMER_LIVE, &st);
     timer_format(&st, small, sizeof small);
     assert_string_equal(small, "Starts ");
 }
@@ -125,7 +131,7 @@ static void tick_reports_only_changes(void **state)
     struct widget *w = timer_widget(t);
     assert_string_equal(timer_text(t), "");
 
-    timer_set(t, START, 60, 0, false);
+    timer_set(t, START, 60, 0, TIMER_LIVE);
     assert_true(timer_tick(t, START - 2 * HOUR - 119));
     assert_string_equal(timer_text(t), "Starts in 2 h 01 min");
     assert_int_equal(timer_phase(t), TIMER_BEFORE);
@@ -143,12 +149,12 @@ static void tick_reports_only_changes(void **state)
     assert_false(timer_tick(t, START - 10));
     assert_true(timer_tick(t, START - 9));
     /* The same settings again are not a change; new ones are, even at the same second. */
-    timer_set(t, START, 60, 0, false);
+    timer_set(t, START, 60, 0, TIMER_LIVE);
     assert_false(timer_tick(t, START - 9));
-    timer_set(t, START, 60, START - 9, false);
+    timer_set(t, START, 60, START - 9, TIMER_LIVE);
     assert_true(timer_tick(t, START - 9));
     assert_int_equal(timer_phase(t), TIMER_RUNNING);
-    timer_set(t, START, 60, START - 9, true);
+    timer_set(t, START, 60, START - 9, TIMER_COMPLETED);
     assert_true(timer_tick(t, START - 9));
     assert_int_equal(timer_phase(t), TIMER_ENDED);
     /* Ended: nothing changes any more, however long it is left open. */
@@ -161,7 +167,7 @@ static void tick_reports_only_changes(void **state)
 static void tick_across_phases(void **state)
 {
     struct timer *t = timer_new();
-    timer_set(t, START, 60, START, false);
+    timer_set(t, START, 60, START, TIMER_LIVE);
     time_t end = START + HOUR;
     assert_true(timer_tick(t, end - 301));
     assert_int_equal(timer_phase(t), TIMER_RUNNING);

@@ -677,7 +677,7 @@ static void draw_timer(void **state)
     struct timer *t = timer_new();
     struct widget *w = timer_widget(t);
     time_t start = 1700000000;
-    timer_set(t, start, 60, start, false);
+    timer_set(t, start, 60, start, TIMER_LIVE);
     timer_tick(t, start + 723);
     fill();
     widget_place(w, 3, 10, 1, 40);
