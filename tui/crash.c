@@ -44,9 +44,14 @@ static void on_fatal(int sig)
 void crash_install(void)
 {
     /* def_prog_mode saved by curses is the program's; shell_mode is the one to go back to. */
+    bool keys = is_keypad(stdscr);
     reset_shell_mode();
     have_tty = tcgetattr(STDIN_FILENO, &saved_tty) == 0;
     reset_prog_mode();
+    /* reset_shell_mode sent rmkx and reset_prog_mode does not send smkx again: until the
+     * first key was read, an arrow came as ESC [ B, and the first Down in the room was Esc. */
+    if (keys)
+        keypad(stdscr, TRUE);
     restore_len = 0;
     append("sgr0");
     append("cnorm");
