@@ -76,7 +76,7 @@ static void on_join(void *ud, const char *id, const struct meeting *m)
         return;
     }
     char msg[800], *url = NULL;
-    enum join_outcome o = join_open(m, r->ctx->cfg->browser, &url, msg, sizeof msg);
+    enum join_outcome o = join_open(m, r->ctx->cfg->browser, &url, msg, sizeof msg, NULL);
     say("join %s: %s", id, msg);
     if (o != JOIN_REFUSED && jointime_get(id) == 0) {
         char err[300];

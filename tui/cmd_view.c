@@ -201,7 +201,7 @@ static int join(struct cmd_context *ctx, const char *id)
     } else {
         printf("Meeting URL: %s\n", url);
         fflush(stdout);
-        switch (launcher_open(url, ctx->cfg->browser, what, sizeof what)) {
+        switch (launcher_open(url, ctx->cfg->browser, what, sizeof what, NULL)) {
         case LAUNCH_STARTED:
             printf("Opened in the browser (%s).\n", what);
             break;

@@ -39,13 +39,15 @@ char *join_url(const struct meeting *m, char *msg, size_t msglen)
 }
 
 enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
-                            char *msg, size_t msglen)
+                            char *msg, size_t msglen, struct launch **watch)
 {
     char what[600];
+    if (watch)
+        *watch = NULL;
     *url = join_url(m, msg, msglen);
     if (*url == NULL)
         return JOIN_REFUSED;
-    switch (launcher_open(*url, browser, what, sizeof what)) {
+    switch (launcher_open(*url, browser, what, sizeof what, watch)) {
     case LAUNCH_STARTED:
         snprintf(msg, msglen, "opened in the browser (%s)", what);
         return JOIN_OPENED;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "net/meeting.h"
+#include "tui/launcher.h"
 
 enum join_outcome {
     JOIN_OPENED,   /* a browser was started with *url */
@@ -18,8 +19,9 @@ enum join_outcome {
 char *join_url(const struct meeting *m, char *msg, size_t msglen);
 
 /* join_url, then the browser. *url receives the URL to open or show (caller frees with g_free; NULL when refused); msg
- * says what happened, for a person. */
+ * says what happened, for a person. watch is launcher_open's: NULL, or where a handle on
+ * the started browser goes (NULL when none was started). */
 enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
-                            char *msg, size_t msglen);
+                            char *msg, size_t msglen, struct launch **watch);
 
 #endif

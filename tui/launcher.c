@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,45 +100,126 @@ static bool in_path(const char *prog)
     return found;
 }
 
-/* Starts argv detached: its own session, stdio on /dev/null, and reparented to init by a
- * double fork so that no zombie is left. Returns 0 or the errno of the failed exec. */
-static int spawn_detached(char **argv)
+struct launch {
+    int fd;       /* the watcher writes the browser's wait status here, then exits */
+    char *name;   /* the browser command's base name, for the message */
+};
+
+/* The watcher, in the child of fork (so only async-signal-safe calls): starts the browser
+ * in a session of its own with stdio on /dev/null and none of our descriptors (our
+ * sockets and terminal stay ours), writes the exec's errno to exec_w if it fails, waits
+ * for it and writes its wait status to status_w. Both ends are close-on-exec. */
+static _Noreturn void watch_browser(char **argv, int exec_w, int status_w)
 {
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) != 0)
-        return errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return e;
+    /* Our handlers write to the loop's self-pipe: not for this process's signals. */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2)
+            close(null);
     }
+    int lo = exec_w < status_w ? exec_w : status_w, hi = exec_w < status_w ? status_w : exec_w;
+    if (lo > 3)
+        close_range(3, (unsigned)lo - 1, 0);
+    if (hi > lo + 1)
+        close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+    close_range((unsigned)hi + 1, ~0U, 0);
+    pid_t pid = fork();
     if (pid == 0) {
-        setsid();
-        if (fork() != 0)
-            _exit(0);
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
-        }
+        close(status_w);
         execvp(argv[0], argv);
+    }
+    if (pid <= 0) { /* the exec (in the browser's process) or the fork failed */
         int e = errno;
-        ssize_t w = write(pipefd[1], &e, sizeof e);
+        ssize_t w = write(exec_w, &e, sizeof e);
         (void)w;
         _exit(127);
     }
-    close(pipefd[1]);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    int e = 0;
+    close(exec_w);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            _exit(1);
+    ssize_t w = write(status_w, &st, sizeof st);
+    (void)w;
+    _exit(0);
+}
+
+/* Starts argv through a watcher process (see watch_browser). The watcher is our child and
+ * is reaped with the others (the loop's SIGCHLD); the browser is the watcher's, so neither
+ * is left a zombie, and we learn how the browser ended. *status_fd receives the read end of
+ * the status pipe, non-blocking (-1 with status_fd NULL: not wanted). Returns 0 or the
+ * errno of the failed exec. */
+static int spawn_watched(char **argv, int *status_fd)
+{
+    int exec_pipe[2], status_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0)
+        return errno;
+    if (pipe2(status_pipe, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(exec_pipe[0]);
+        close(exec_pipe[1]);
+        return e;
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        watch_browser(argv, exec_pipe[1], status_pipe[1]);
+    int e = pid < 0 ? errno : 0;
+    close(exec_pipe[1]);
+    close(status_pipe[1]);
+    ssize_t got = 0;
+    if (pid > 0)
+        while ((got = read(exec_pipe[0], &e, sizeof e)) < 0 && errno == EINTR)
+            ;
+    close(exec_pipe[0]);
+    if (pid < 0 || got == (ssize_t)sizeof e || status_fd == NULL) {
+        close(status_pipe[0]);
+        return pid < 0 || got == (ssize_t)sizeof e ? e : 0;
+    }
+    fcntl(status_pipe[0], F_SETFL, O_NONBLOCK);
+    *status_fd = status_pipe[0];
+    return 0;
+}
+
+bool launcher_ended(struct launch *l, bool *failed, char *how, size_t howlen)
+{
+    int st;
     ssize_t got;
-    while ((got = read(pipefd[0], &e, sizeof e)) < 0 && errno == EINTR)
+    while ((got = read(l->fd, &st, sizeof st)) < 0 && errno == EINTR)
         ;
-    close(pipefd[0]);
-    return got == (ssize_t)sizeof e ? e : 0;
+    if (got < 0 && errno == EAGAIN)
+        return false;
+    *failed = true;
+    if (got != (ssize_t)sizeof st) /* the watcher itself was killed: nothing is known */
+        *failed = false;
+    else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+        snprintf(how, howlen, "%s exited with status %d", l->name, WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        snprintf(how, howlen, "%s was ended by signal %d", l->name, WTERMSIG(st));
+    else
+        *failed = false;
+    if (!*failed && howlen)
+        how[0] = '\0';
+    return true;
+}
+
+void launcher_forget(struct launch *l)
+{
+    if (l == NULL)
+        return;
+    close(l->fd);
+    g_free(l->name);
+    g_free(l);
 }
 
 /* Splits a browser command (shell-style quoting, but no shell), putting url where "%s" is,
@@ -183,8 +265,10 @@ static bool no_display(void)
 }
 
 enum launch_outcome launcher_open(const char *url, const char *browser, char *what,
-                                  size_t whatlen)
+                                  size_t whatlen, struct launch **watch)
 {
+    if (watch)
+        *watch = NULL;
     static const char *const openers[] = {"xdg-open", "x-www-browser", "www-browser",
                                           "wslview", "open"};
     const char *env = getenv("BROWSER");
@@ -213,10 +297,16 @@ enum launch_outcome launcher_open(const char *url, const char *browser, char *wh
     for (guint i = 0; i < candidates->len && out != LAUNCH_STARTED; i++) {
         const char *cmd = g_ptr_array_index(candidates, i);
         char **argv = browser_argv(cmd, url);
-        int e = argv ? spawn_detached(argv) : EINVAL;
+        int fd = -1;
+        int e = argv ? spawn_watched(argv, watch ? &fd : NULL) : EINVAL;
         if (e == 0) {
             snprintf(what, whatlen, "%s", argv[0]);
             out = LAUNCH_STARTED;
+            if (watch) {
+                *watch = g_new(struct launch, 1);
+                (*watch)->fd = fd;
+                (*watch)->name = g_path_get_basename(argv[0]);
+            }
         } else {
             g_string_append_printf(tried, "%s%s (%s)", tried->len ? ", " : "", cmd,
                                    argv ? strerror(e) : "cannot parse the command");

@@ -23,10 +23,24 @@ enum launch_outcome {
     LAUNCH_FAILED,     /* no browser could be started */
 };
 
+/* A browser started by launcher_open, watched until it ends. */
+struct launch;
+
 /* Opens url (already checked) with the configured browser command (may be NULL), else
  * $BROWSER (a colon-separated list), else the first system opener found. `what` receives
- * the command used or the reason nothing was started. */
+ * the command used or the reason nothing was started. The browser runs detached, in its
+ * own session with none of our descriptors, and leaves no zombie. With watch non-NULL and
+ * LAUNCH_STARTED, *watch receives a handle to learn how it ends (caller frees it with
+ * launcher_forget), else NULL. */
 enum launch_outcome launcher_open(const char *url, const char *browser, char *what,
-                                  size_t whatlen);
+                                  size_t whatlen, struct launch **watch);
+
+/* Never blocks: false while the browser runs. Once it has ended, true, with *failed set
+ * when it ended badly (a non-zero exit, a signal) and how saying so for a person
+ * ("fails-now exited with status 1"). */
+bool launcher_ended(struct launch *l, bool *failed, char *how, size_t howlen);
+
+/* Stops watching (the browser runs on). NULL is allowed. */
+void launcher_forget(struct launch *l);
 
 #endif

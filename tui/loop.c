@@ -123,7 +123,7 @@ static void read_signals(struct loop *l)
                 resized = true;
                 break;
             case SIGCHLD:
-                /* Browsers are started detached (double fork); reap whatever ended. */
+                /* A browser's watcher process (tui/launcher.c) ended: reap whatever did. */
                 while (waitpid(-1, NULL, WNOHANG) > 0)
                     ;
                 break;

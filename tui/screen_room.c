@@ -76,6 +76,7 @@ struct room {
     int checklist_y, timer_y;
     bool dirty; /* the room's own text (not its widgets) */
     char *url;  /* the URL last opened or shown */
+    struct launch *launch; /* the browser last started, until it ends */
     char *complete_key;
 };
 
@@ -429,7 +430,9 @@ static void join(struct room *r, bool confirm)
         return;
     }
     char msg[800], *url;
-    enum join_outcome o = join_open(&r->m, app_config(a)->browser, &url, msg, sizeof msg);
+    launcher_forget(r->launch);
+    enum join_outcome o = join_open(&r->m, app_config(a)->browser, &url, msg, sizeof msg,
+                                    &r->launch);
     char *clean = sanitize(msg, SANITIZE_LINE);
     if (o == JOIN_REFUSED) {
         app_status(a, APP_ERROR, "Cannot join: %s", clean);
@@ -576,9 +579,27 @@ static void on_dialog(struct screen *scr, int tag, int choice)
     }
 }
 
+/* A browser that fails once started (xdg-open finding no handler, a wrapper script) is
+ * said on the status line, with the way to the URL: the launch itself looked fine. */
+static void check_launch(struct room *r)
+{
+    bool failed;
+    char how[300];
+    if (r->launch == NULL || !launcher_ended(r->launch, &failed, how, sizeof how))
+        return;
+    launcher_forget(r->launch);
+    r->launch = NULL;
+    if (failed) {
+        char *clean = sanitize(how, SANITIZE_LINE);
+        app_status(r->base.app, APP_ERROR, "The browser failed: %s. c copies the URL.", clean);
+        free(clean);
+    }
+}
+
 static void on_tick(struct screen *scr, time_t now)
 {
     struct room *r = (struct room *)scr;
+    check_launch(r);
     if (r->offline_pending && !app_status_busy(r->base.app)) {
         app_status(r->base.app, APP_ERROR, "%s", r->offline);
         r->offline_pending = false;
@@ -621,6 +642,7 @@ static void destroy(struct screen *scr)
     widget_destroy(r->timer ? timer_widget(r->timer) : NULL);
     g_free(r->id);
     g_free(r->url);
+    launcher_forget(r->launch);
     g_free(r->complete_key);
     free(r);
 }
