@@ -197,3 +197,31 @@ def sequence(*handlers):
         state["i"] += 1
         handlers[i](conn, headers)
     return h
+
+
+def trickle(body, every, head_too=False, status=200):
+    """A handler that sends a whole answer's headers at once (or with head_too, those too)
+    and then its body one byte every `every` seconds: a server or a link that trickles. It
+    stops as soon as the client gives up (closes), and counts the bytes it got out in
+    h.sent."""
+    if isinstance(body, str):
+        body = body.encode()
+    head = (f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+
+    def h(conn, headers):
+        import select
+        slow = head + body if head_too else body
+        try:
+            if not head_too:
+                conn.sendall(head)
+            for i in range(len(slow)):
+                # Readable means closed by the client (it sends nothing more): stop there.
+                if select.select([conn], [], [], every)[0]:
+                    return
+                conn.sendall(slow[i:i + 1])
+                h.sent += 1
+        except OSError:
+            pass
+    h.sent = 0
+    return h
