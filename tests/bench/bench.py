@@ -1,31 +1,38 @@
 """make bench: a performance report, never pass/fail. Each figure is measured in this run
-beside its reference, and printed beside its target.
+beside its reference and printed beside its target; figures from several runs are medians.
+The conditions (CPUs, load average at the start and the end) are printed too: other work on
+the machine shows in the wall times first, less in the CPU times.
 
-Client (dheya-meet in a pseudo-terminal this script opens, 80x24, TERM=xterm-256color, so
-that every byte the program writes is timestamped as it arrives):
-- exec to the first complete room frame (`dheya-meet --session ID`), beside the floor,
+Client: dheya-meet in a pseudo-terminal this script opens (80x24, TERM=xterm-256color), so
+that every byte it writes is timestamped as it arrives.
+- Exec to the first complete room frame (`dheya-meet --session ID`), beside the floor,
   tests/bench/floor.c: a program that only initialises ncurses, makes one GET of the meeting
   route with libcurl and draws one frame. The room's frame is complete when the text it
   draws lowest on the screen (the end of the session notes, in the sidebar) has arrived with
-  the meeting URL and the key bar; the floor's when its key line, drawn last, has. Medians
-  of BENCH_RUNS runs each, the two programs taking turns.
-- peak memory (VmHWM) in the room after the idle minute and the keys, the floor's after its
-  frame, and `dheya-meet list`'s; then what each mapped library costs, client beside floor,
-  from /proc/PID/smaps.
-- bytes written to the terminal per timer tick and CPU seconds (utime+stime) in one idle
-  minute in the room (60 ticks, from BENCH_SETTLE seconds after the first frame).
-- keystroke-to-screen latency while dheya-server is stopped with SIGSTOP and a refresh of
-  the room hangs on it: 50 Space keys on the checklist, then 50 letters typed into the
-  feedback comment; the time from the write of each key to the first bytes of its echo.
-  Keys are sent between two timer ticks, so a tick's output is never taken for an echo.
+  the meeting URL and the key bar; the floor's when its key line, drawn last, has. BENCH_RUNS
+  runs each, the two programs taking turns. Beside it: the CPU time each had used by then,
+  and the cost of loading the libraries alone (exec to exit of `dheya-meet --version`, and
+  of the floor's usage message).
+- Peak memory (VmHWM): in the room after the idle minute and the keys, at the first frame,
+  and of `dheya-meet list`, beside the floor's; then what each mapped object costs, client
+  beside floor, from /proc/PID/smaps.
+- Bytes written to the terminal per timer tick and CPU seconds (utime+stime of all threads,
+  and the scheduler's nanosecond count beside it) in one idle minute in the room: BENCH_TICKS (60) ticks from BENCH_SETTLE (10) seconds after
+  the first frame, once the start-up messages on the status line have faded. The room's
+  session starts in 40 minutes, so its countdown changes every second.
+- Keystroke-to-screen latency while dheya-server is stopped with SIGSTOP and a refresh of
+  the room (F5) hangs on it: 50 Space keys on the checklist, then 50 letters typed into the
+  feedback comment (each saved as a draft). The time from the write of a key to the arrival
+  of its echo; keys are sent between two timer ticks, so a tick is never taken for an echo.
 
 Server: dheya-server under wrk (a C load generator, so the numbers are the server's and not a
 Python client's): the meeting route, the list of 50 sessions and feedback POSTs, each with
-requests per second, p50 and p99 latency and errors, then the server's peak memory.
+requests per second, p50 and p99 latency and errors, then the server's peak memory beside
+its memory before the loads. BENCH_SECONDS (5) is the length of each load, BENCH_CONNECTIONS
+(32) and BENCH_THREADS (2) are wrk's -c and -t.
 
-BENCH_RUNS (15), BENCH_SETTLE (10), BENCH_TICKS (60), BENCH_SECONDS (5) is the length of each load,
-BENCH_CONNECTIONS (32) and BENCH_THREADS (2) are wrk's -c and -t. The memcheck run of the
-whole interactive flow is tests/bench/valgrind.py (not part of make bench: it takes minutes)."""
+Last, tests/bench/valgrind.py: memcheck over the whole interactive flow (it runs on its own
+too); BENCH_VALGRIND=0 leaves it out. BENCH_RUNS is 21."""
 import fcntl
 import json
 import os
@@ -47,7 +54,7 @@ from harness import BUILD, CLIENT_BIN, Client, Scratch, Server  # noqa: E402
 DURATION = float(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+RUNS = int(os.environ.get("BENCH_RUNS", "21"))
 SETTLE = float(os.environ.get("BENCH_SETTLE", "10"))
 IDLE_TICKS = int(os.environ.get("BENCH_TICKS", "60"))
 KEYS = 50
@@ -128,6 +135,20 @@ def proc_status(pid):
     return out
 
 
+def cpu_on_tasks(pid):
+    """CPU time (s) used so far by all the live threads of pid, from the scheduler's
+    nanosecond counters (/proc/PID/task/*/schedstat): precise where utime and stime count
+    whole clock ticks, and much less disturbed by other load than wall time."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e9
+
+
 def cpu_seconds(pid):
     """utime + stime of the whole process (all threads), in seconds."""
     with open(f"/proc/{pid}/stat") as f:
@@ -156,8 +177,6 @@ def smaps_by_object(pid):
             elif parts[0] == "Private_Dirty:":
                 dirty[name] = dirty.get(name, 0) + int(parts[1])
     return rss, dirty
-
-
 
 
 class Pty:
@@ -259,9 +278,11 @@ def client_setup():
 
 def first_frames(srv, client, room):
     """Exec to the first complete frame, RUNS times each, client and floor taking turns.
-    Returns the medians (s) and each program's VmHWM at its frame (median, kB)."""
+    Returns the medians and the ranges (s), the CPU time each had used by its frame
+    (median, s), and each one's VmHWM at its frame (median, kB)."""
     url = f"{srv.url}/api/sessions/{room}/meeting"
     times = {"client": [], "floor": []}
+    cpu = {"client": [], "floor": []}
     hwm = {"client": [], "floor": []}
     for i in range(RUNS):
         order = ("client", "floor") if i % 2 == 0 else ("floor", "client")
@@ -273,12 +294,14 @@ def first_frames(srv, client, room):
                 p = Pty([FLOOR_BIN, url], client.env)
                 done = p.wait_for(FLOOR_DONE)
             times[who].append(done - p.started)
+            cpu[who].append(cpu_on_tasks(p.proc.pid))
             hwm[who].append(peak_rss_kib(p.proc.pid))
             status = p.close()
             if status != 0:
                 raise SystemExit(f"{who} exited {status}:\n{p.text()}")
     return ({k: statistics.median(v) for k, v in times.items()},
             {k: (min(v), max(v)) for k, v in times.items()},
+            {k: statistics.median(v) for k, v in cpu.items()},
             {k: statistics.median(v) for k, v in hwm.items()})
 
 
@@ -324,17 +347,17 @@ def room_session(srv, client, room):
     offset = time.time() - time.perf_counter()
     start = int(framed + offset + SETTLE) + 1.5 - offset
     p.read_until(start)
-    cpu0, n0 = cpu_seconds(p.proc.pid), len(p.chunks)
+    cpu0, sched0, n0 = cpu_seconds(p.proc.pid), cpu_on_tasks(p.proc.pid), len(p.chunks)
     end = start + IDLE_TICKS
     p.read_until(end)
-    cpu1 = cpu_seconds(p.proc.pid)
+    cpu1, sched1 = cpu_seconds(p.proc.pid), cpu_on_tasks(p.proc.pid)
     per_second = [0] * IDLE_TICKS
     for t, d in p.chunks[n0:]:
         if t < end:
             per_second[min(int(t - start), IDLE_TICKS - 1)] += len(d)
     r["tick_bytes"] = sum(per_second) / IDLE_TICKS
     r["tick_median"], r["tick_max"] = statistics.median(per_second), max(per_second)
-    r["idle_cpu"] = cpu1 - cpu0
+    r["idle_cpu"], r["idle_sched"] = cpu1 - cpu0, sched1 - sched0
     # Keys while the server hangs: it is stopped, and F5 sends a refresh that waits on it.
     srv.proc.send_signal(signal.SIGSTOP)
     try:
@@ -411,18 +434,19 @@ def client_bench():
             raise SystemExit(f"{tool} is missing: run make bench")
     srv, mentor, room = client_setup()
     client = Client(srv, mentor["token"])
-    med, spread, hwm = first_frames(srv, client, room)
-    ratio = med["client"] / med["floor"]
+    med, spread, cpu, hwm = first_frames(srv, client, room)
+    ratio = round(med["client"] / med["floor"], 2)  # as printed: a margin below 0.005 is noise
     figure("exec to first complete room frame",
            f"{ms(med['client'])} ({ms(spread['client'][0])}-{ms(spread['client'][1])})",
            f"floor {ms(med['floor'])} ({ms(spread['floor'][0])}-{ms(spread['floor'][1])})",
            f"<= {FRAME_RATIO}x floor: {ratio:.2f}x", ratio <= FRAME_RATIO)
+    figure("  CPU time used by then (all threads)", ms(cpu["client"]),
+           f"floor {ms(cpu['floor'])}", f"{cpu['client'] / cpu['floor']:.2f}x", None)
     s = startup(client.env)
-    figure("  of which loading the libraries (exec to",
-           f"{ms(s['client'][0])}, CPU {ms(s['client'][1])}",
-           f"floor {ms(s['floor'][0])}, CPU {ms(s['floor'][1])}", "", None)
-    figure("  exit of --version, floor's usage); faults",
-           f"{s['client'][2]:.0f} page faults", f"floor {s['floor'][2]:.0f}", "", None)
+    figure("  exec to exit of --version (floor: usage)",
+           f"{ms(s['client'][0])}, CPU {ms(s['client'][1])}, {s['client'][2]:.0f} faults",
+           f"floor {ms(s['floor'][0])}, CPU {ms(s['floor'][1])}, {s['floor'][2]:.0f} faults",
+           "", None)
     floor_maps = floor_smaps(srv, client, room)
     r = room_session(srv, client, room)
     if r["exit"] != 0:
@@ -441,7 +465,8 @@ def client_bench():
            f"{r['tick_bytes']:.1f} (median {r['tick_median']}, max {r['tick_max']} in 1 s)",
            f"over {IDLE_TICKS} ticks", f"<= {BYTES_PER_TICK}",
            r["tick_bytes"] <= BYTES_PER_TICK)
-    figure("CPU in one idle minute in the room", f"{r['idle_cpu']:.2f} s",
+    figure(f"CPU in {IDLE_TICKS} idle seconds in the room",
+           f"{r['idle_cpu']:.2f} s ({r['idle_sched'] * 1000:.1f} ms by schedstat)",
            "utime+stime, all threads", f"<= {IDLE_CPU_S} s", r["idle_cpu"] <= IDLE_CPU_S)
     for name, lat in (("room checklist (Space)", r["keys_room"]),
                       ("feedback comment (letters)", r["keys_comment"])):
@@ -542,6 +567,14 @@ def server_bench():
     srv.stop()
 
 
+def valgrind_report():
+    if os.environ.get("BENCH_VALGRIND") == "0":
+        return
+    out = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "valgrind.py")],
+                         capture_output=True, text=True, timeout=1800)
+    print(out.stdout + out.stderr)
+
+
 def conditions(when):
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{when}: load average {load}"
@@ -562,6 +595,7 @@ def main():
     print()
     memory_table(r, floor_maps)
     server_bench()
+    valgrind_report()
     print(conditions("end"))
     Scratch.cleanup_all()
 
