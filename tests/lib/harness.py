@@ -120,8 +120,10 @@ class Server:
     running = []
     exits = []  # (exit status or None for a deliberate kill, log path, log text)
 
-    def __init__(self, args=(), env=None, db=None, scratch=None, preexec=None):
+    def __init__(self, args=(), env=None, db=None, scratch=None, preexec=None, wrap=()):
+        """wrap: a command that execs the server given as its last arguments (unshare...)."""
         self.preexec = preexec
+        self.wrap = list(wrap)
         self.scratch = scratch or Scratch()
         self.db = db or self.scratch.file("dheya.db")
         self.args = list(args)
@@ -133,7 +135,8 @@ class Server:
     def start(self, port=0):
         self.log = open(self.scratch.file("server.log"), "ab")
         self.proc = subprocess.Popen(
-            [SERVER_BIN, "--db", self.db, "--listen", f"127.0.0.1:{port}"] + self.args,
+            [*self.wrap, SERVER_BIN, "--db", self.db, "--listen", f"127.0.0.1:{port}"] +
+            self.args,
             stdout=subprocess.PIPE, stderr=self.log, env=self.env, text=True,
             preexec_fn=self.preexec)
         line = self.proc.stdout.readline()

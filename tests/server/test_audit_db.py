@@ -1,10 +1,17 @@
 """dheya-server's database under contention (issue 6, items 9 and 10): readers never wait
 for a writer, a write waiting on the lock is bounded and stalls nobody, processes that open
 a new database together both succeed; and the list and meeting routes give the same
-objects, valid JSON whatever the stored text."""
+objects, valid JSON whatever the stored text. HARDENING item 21's other two: a database
+that cannot be written (a read-only file, a read-only file system) and a full disk (a small
+tmpfs of the server's own, in a user and mount namespace): writes answer 5xx with a JSON
+error and leave nothing half-done, reads go on, the server keeps running."""
+import errno
+import hashlib
+import hmac
 import http.client
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -12,8 +19,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (SERVER_BIN, Response, Scratch, Server, check, eq, run,  # noqa: E402
-                     test)
+from harness import (SANITIZER_REPORT, SERVER_BIN, Response, Scratch, Server,  # noqa: E402
+                     check, eq, run, test)
 
 DEADLINE = 1.5  # seconds a read may take while another connection holds the write lock
 
@@ -332,6 +339,259 @@ def the_list_gives_the_meeting_routes_objects_as_valid_json():
     eq(sessions[2]["user"]["name"], "Bad \ufffd\ufffd( Name", "bytes that are not UTF-8")
     eq(sessions[3]["participants"], [])
     srv.stop()
+
+
+def namespaces_work():
+    """A tmpfs or a bind mount of our own needs a user and mount namespace (unshare -rm)."""
+    if shutil.which("unshare") is None:
+        return False
+    p = subprocess.run(["unshare", "-rm", "sh", "-c",
+                        "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"],
+                       capture_output=True)
+    return p.returncode == 0
+
+
+def skip(why):
+    print(f"# skipped: {why}", flush=True)
+
+
+def at(hours):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + hours * 3600))
+
+
+def refused_whole(r, what):
+    """A write the database could not take: 5xx with the platform's JSON error."""
+    check(500 <= r.status < 600, f"{what}: {r.status} {r.body}")
+    check(isinstance(r.json().get("error"), str), f"{what}: {r.body}")
+
+
+def signed_webhook(srv, secret, booking_id, event_id):
+    body = json.dumps({"id": event_id, "event": "meeting.ended", "bookingId": booking_id,
+                       "occurredAt": at(0)}).encode()
+    ts = str(int(time.time()))
+    mac = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return srv.request("POST", "/api/webhooks/meeting", body=body, headers={
+        "x-provider": "jitsi", "x-webhook-timestamp": ts,
+        "x-webhook-signature": f"sha256={mac}"})
+
+
+def visible(srv, people, ids):
+    """What the platform shows: each person's list and each session's meeting object."""
+    seen = [srv.request("GET", "/api/sessions", token=p["token"]) for p in people]
+    seen += [srv.request("GET", f"/api/sessions/{i}/meeting", token=people[0]["token"])
+             for i in ids]
+    for r in seen:
+        eq(r.status, 200, r.body)
+    return [r.json() for r in seen]
+
+
+@test
+def a_read_only_database_answers_reads_and_refuses_every_write_whole():
+    secret = "read-only secret"
+    prep = Server()
+    mentor, mentee, pkg = prep.cast("Ro")
+    done = prep.book(mentee, mentor, pkg)["booking"]["id"]
+    prep.complete(done, mentor)
+    booked = prep.book(mentee, mentor, pkg)["booking"]["id"]
+    before = visible(prep, (mentor, mentee), (done, booked))
+    prep.stop()
+    with open(prep.db, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    if os.geteuid() == 0:
+        if not namespaces_work():
+            return skip("root, and no user namespace to drop the right to write anything")
+        # Owned by someone outside the namespace, whose root may read it but not write it.
+        os.chown(prep.db, 54321, 54321)
+        os.chmod(prep.db, 0o644)
+        wrap = ["unshare", "-r"]
+    else:
+        os.chmod(prep.db, 0o444)
+        wrap = []
+    srv = Server(db=prep.db, scratch=prep.scratch, wrap=wrap, env={"WEBHOOK_SECRET": secret})
+    eq(visible(srv, (mentor, mentee), (done, booked)), before, "reads as before")
+    tries = {
+        "complete": srv.request("POST", f"/api/sessions/{booked}/complete",
+                                token=mentor["token"]),
+        "feedback": srv.request("POST", f"/api/sessions/{done}/feedback", token=mentee["token"],
+                                body={"rating": 5, "comment": "read-only"},
+                                headers={"Idempotency-Key": "ro-1"}),
+        "booking": srv.request("POST", "/api/bookings", token=mentee["token"], body={
+            "mentorId": mentor["id"], "packageId": pkg, "sessionNumber": 2,
+            "scheduledAt": at(5), "duration": 45, "notes": "n"}),
+        "reschedule": srv.request("PATCH", f"/api/bookings/{booked}", token=mentee["token"],
+                                  body={"scheduledAt": at(6), "duration": 30}),
+        "cancel": srv.request("POST", f"/api/bookings/{booked}/cancel", token=mentee["token"]),
+        "webhook": signed_webhook(srv, secret, booked, "evt-ro-1"),
+    }
+    for what, r in tries.items():
+        refused_whole(r, what)
+    eq(visible(srv, (mentor, mentee), (done, booked)), before, "nothing changed")
+    eq(srv.stop(), 0, "the server ran on and stopped cleanly")
+    with open(prep.db, "rb") as f:
+        eq(hashlib.sha256(f.read()).hexdigest(), digest, "the file is untouched")
+
+
+@test
+def a_database_on_a_read_only_file_system_is_refused_at_start():
+    if not namespaces_work():
+        return skip("no user and mount namespaces here (unshare -rm)")
+    prep = Server()
+    prep.cast("Rofs")
+    prep.stop()
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    p = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", prep.scratch.path,
+                        SERVER_BIN, "--db", prep.db, "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=20)
+    eq(p.returncode, 1, p.stderr)
+    eq(p.stdout, "", "it never said it was listening")
+    check(f"cannot open database {prep.db}" in p.stderr, p.stderr)
+    check(not SANITIZER_REPORT.search(p.stderr), p.stderr)
+
+
+class SmallDisk:
+    """A tmpfs that a server started with wrap() keeps its database on, seen from here
+    through /proc/PID/root (the mount exists only in the server's namespace)."""
+    SCRIPT = ('mount -t tmpfs -o size={size},mode=0700 tmpfs "$1" && cp "$2" "$1/dheya.db" && '
+              'shift 2 && exec "$@"')
+
+    def __init__(self, scratch, size):
+        self.mnt = scratch.file("disk")
+        os.makedirs(self.mnt)
+        self.size = size
+
+    def wrap(self, prepared_db):
+        return ["unshare", "-rm", "sh", "-c", self.SCRIPT.format(size=self.size), "sh",
+                self.mnt, prepared_db]
+
+    def attach(self, srv):
+        self.dir = f"/proc/{srv.proc.pid}/root{self.mnt}"
+        self.filler = os.path.join(self.dir, "filler")
+
+    def fill(self, leave=0):
+        """Fills the disk to the last byte, then frees `leave` bytes."""
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            for chunk in (65536, 4096, 1):
+                try:
+                    while True:
+                        os.write(fd, b"\0" * chunk)
+                except OSError as e:
+                    eq(e.errno, errno.ENOSPC, "filling the disk")
+        finally:
+            os.close(fd)
+        os.truncate(self.filler, max(0, os.path.getsize(self.filler) - leave))
+
+    def free(self):
+        os.truncate(self.filler, 0)
+
+    def snapshot(self, scratch):
+        """A copy of the database and its WAL, to read with sqlite3 here (SQLite resolves
+        /proc/PID/root to our own /, where the tmpfs is not)."""
+        out = scratch.file("snapshot")
+        os.makedirs(out, exist_ok=True)
+        for name in ("dheya.db", "dheya.db-wal"):
+            src = os.path.join(self.dir, name)
+            if os.path.exists(src):
+                shutil.copyfile(src, os.path.join(out, name))
+        return os.path.join(out, "dheya.db")
+
+
+@test
+def a_full_disk_refuses_writes_whole_and_reads_go_on():
+    if not namespaces_work():
+        return skip("no user and mount namespaces here (unshare -rm)")
+    secret = "full disk secret"
+    prep = Server(args=["--rate-limit", "0"])
+    mentor, mentee, pkg = prep.cast("Full")
+    # Each write is tried with 0, 4, 8... 60 KB left: it fails before, inside or after its
+    # transaction's pages; more than one free page stays the same or works.
+    leaves = range(0, 64 * 1024, 4096)
+    to_rate = [prep.book(mentee, mentor, pkg, when=at(-2))["booking"]["id"] for _ in leaves]
+    for b in to_rate:
+        prep.complete(b, mentor)
+    to_end = [prep.book(mentee, mentor, pkg, when=at(-1))["booking"]["id"] for _ in leaves]
+    prepared = len(to_rate) + len(to_end)
+    prep.stop()
+    disk = SmallDisk(prep.scratch, "1m")
+    srv = Server(args=["--rate-limit", "0"], scratch=prep.scratch, env={"WEBHOOK_SECRET": secret},
+                 db=os.path.join(disk.mnt, "dheya.db"), wrap=disk.wrap(prep.db))
+    disk.attach(srv)
+    booked, pending, rated, ended, refused = [], [], {}, set(), {}
+    for i, leave in enumerate(leaves):
+        disk.fill(leave)
+        r = srv.request("POST", "/api/bookings", token=mentee["token"], body={
+            "mentorId": mentor["id"], "packageId": pkg, "sessionNumber": 1, "duration": 30,
+            "scheduledAt": at(24 + i), "notes": f"{i} " + "n" * 3000})
+        if r.status == 201:
+            b = r.json()["booking"]
+            booked.append(b["id"])
+            if b["meetingUrl"] is None:
+                pending.append(b["id"])
+        else:
+            refused_whole(r, f"booking with {leave} bytes left")
+            refused["booking"] = refused.get("booking", 0) + 1
+        disk.fill(leave)
+        rating = 1 + i % 5
+        r = srv.request("POST", f"/api/sessions/{to_rate[i]}/feedback", token=mentee["token"],
+                        body={"rating": rating, "comment": f"{i} " + "c" * 1500},
+                        headers={"Idempotency-Key": f"full-{i}"})
+        if r.status == 200:
+            rated[to_rate[i]] = rating
+        else:
+            refused_whole(r, f"feedback with {leave} bytes left")
+            refused["feedback"] = refused.get("feedback", 0) + 1
+        disk.fill(leave)
+        r = srv.request("POST", f"/api/sessions/{to_end[i]}/complete", token=mentor["token"])
+        if r.status == 200:
+            ended.add(to_end[i])
+        else:
+            refused_whole(r, f"complete with {leave} bytes left")
+            refused["complete"] = refused.get("complete", 0) + 1
+    print(f"# refused: {refused}; taken: {len(booked)} bookings ({len(pending)} without their "
+          f"meeting yet), {len(rated)} feedbacks, {len(ended)} completions", flush=True)
+    check(set(refused) == {"booking", "feedback", "complete"}, f"each kind refused: {refused}")
+    check(booked and rated and ended, "and each kind taken once there was room")
+    # Full to the last byte: every read still answers, a webhook is refused whole.
+    disk.fill(0)
+    mine = srv.request("GET", "/api/sessions?from=2000-01-01T00:00:00Z", token=mentee["token"])
+    eq(mine.status, 200, mine.body)
+    eq(len(mine.json()["sessions"]), prepared + len(booked), "every booking taken, no other")
+    for b in to_rate[:3] + booked[:3]:
+        eq(srv.request("GET", f"/api/sessions/{b}/meeting", token=mentor["token"]).status, 200)
+    refused_whole(signed_webhook(srv, secret, to_end[-1], "evt-full-1"), "webhook")
+    # What the database holds: each write whole or not at all.
+    db = sqlite3.connect(disk.snapshot(prep.scratch))
+    try:
+        eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        eq(dict(db.execute("SELECT booking_id, rating FROM feedback")), rated,
+           "a feedback for each one answered 200, and no other")
+        eq(sorted(k for (k,) in db.execute("SELECT key FROM idempotency")),
+           sorted(f"full-{to_rate.index(b)}" for b in rated), "its key with each")
+        eq(db.execute("SELECT rating_sum, rating_count FROM users WHERE id = ?",
+                      (mentor["id"],)).fetchone(), (sum(rated.values()), len(rated)),
+           "the mentor's rating counts each stored feedback, and no other")
+        eq({b for (b,) in db.execute("SELECT id FROM bookings WHERE status = 'COMPLETED'")},
+           set(to_rate) | ended, "completed: the ones answered 200")
+        eq(db.execute("SELECT count(*) FROM webhook_events").fetchone()[0], 0)
+        eq(sorted(b for (b,) in db.execute("SELECT id FROM bookings WHERE meeting_url IS NULL")),
+           sorted(pending), "no meeting only where the answer said so")
+    finally:
+        db.close()
+    # Room again: a booking whose meeting could not be stored gets it from the meeting route
+    # ("get or create", as after a provider's failure), and a refused feedback can be sent
+    # again (nothing of it was left to say 409).
+    disk.free()
+    for b in pending:
+        r = srv.request("GET", f"/api/sessions/{b}/meeting", token=mentee["token"])
+        eq(r.status, 200, r.body)
+        check(r.json()["booking"]["meetingUrl"], f"{b}: {r.body}")
+    again = next(b for b in to_rate if b not in rated)
+    i = to_rate.index(again)
+    r = srv.request("POST", f"/api/sessions/{again}/feedback", token=mentee["token"],
+                    body={"rating": 1 + i % 5, "comment": f"{i} " + "c" * 1500},
+                    headers={"Idempotency-Key": f"full-{i}"})
+    eq(r.status, 200, r.body)
+    eq(srv.stop(), 0, "the server ran on and stopped cleanly")
 
 
 run()
