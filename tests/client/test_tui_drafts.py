@@ -178,10 +178,12 @@ def feedback_after_a_queued_completion_follows_it():
         t.wait_for("4/5 Very good")
         t.send_keys("C-s")
         t.wait_for(lambda s: "How did" not in s)
-        wait_for(lambda: c.queued() == [], 10, "both to be delivered")
-        eq(c.queued("rejected"), [], "nothing refused")
+        # Stored, in order: the feedback was accepted, so the completion came first.
+        wait_for(lambda: feedback_rows(b["id"]) == [(4, "")], 10, "the feedback stored")
         eq(booking_status(b["id"]), "COMPLETED")
-        eq(feedback_rows(b["id"]), [(4, "")])
+        wait_for(lambda: c.queued() == [] and c.queued("claimed") == [], 10,
+                 "the outbox emptied")
+        eq(c.queued("rejected"), [], "nothing refused")
         t.send_keys("q")
         eq(t.wait_exit(), 0)
 
