@@ -112,8 +112,9 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         # The next run sends what is queued as it starts.
         t.run([CLIENT_BIN], env=c.env)
         t.wait_for("Gil Mentee")
-        wait_for(lambda: c.queued() == [], 10, "the outbox to be flushed")
-        eq(feedback_rows(b["id"]), [(5, comment)])
+        wait_for(lambda: feedback_rows(b["id"]) == [(5, comment)], 10, "the queued feedback")
+        wait_for(lambda: c.queued() == [] and c.queued("claimed") == [], 10,
+                 "the outbox emptied")
         t.send_keys("q")
         eq(t.wait_exit(), 0)
         # And a run after that has nothing more to send.
