@@ -30,10 +30,12 @@ STD      := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DDHEYA_VERSION='"$(VERSION
 # pkg-config runs lazily (=, not :=) so that `make deps` can install what is missing
 # before anything asks for it.
 SERVER_PKGS := libmicrohttpd sqlite3 jansson libcrypto libcurl
-CLIENT_PKGS := libcurl jansson glib-2.0 ncursesw libnotify
+CLIENT_PKGS := libcurl jansson glib-2.0 ncursesw
+# Headers only: tui/notify.c loads libnotify at run time, on its own thread.
+CLIENT_HEADER_PKGS := libnotify
 SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS   = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread
-CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS))
+CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS) $(CLIENT_HEADER_PKGS))
 CLIENT_LIBS   = $(shell pkg-config --libs $(CLIENT_PKGS))
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 

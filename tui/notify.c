@@ -1,5 +1,6 @@
 #include "tui/notify.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +11,25 @@
 #include <libnotify/notify.h>
 
 #include "tui/sanitize.h"
+
+/* libnotify is loaded on the notification thread the first time it runs, not linked: with
+ * what it pulls in (gdk-pixbuf, gio, gobject, image libraries) it is 14 of the client's
+ * shared objects, which every start would map and relocate before its first frame. The
+ * headers stay, so each pointer has the real prototype. The GObject calls come through the
+ * same handle (libgobject is one of libnotify's dependencies), so gobject is not linked
+ * either. */
+#define LIBNOTIFY_SONAME "libnotify.so.4"
+#define LIBNOTIFY_FUNCS(X) \
+    X(notify_init) X(notify_uninit) X(notify_get_server_caps) X(notify_notification_new) \
+    X(notify_notification_add_action) X(notify_notification_show) X(g_object_get_data) \
+    X(g_object_set_data_full) X(g_object_unref) X(g_signal_connect_data) \
+    X(g_signal_handlers_disconnect_matched)
+
+static struct {
+#define X(name) __typeof__(name) *name;
+    LIBNOTIFY_FUNCS(X)
+#undef X
+} ln;
 
 /* Requests waiting for the thread beyond this are dropped: the service is not keeping up,
  * and a reminder shown minutes late is worse than none. */
@@ -101,9 +121,15 @@ static void busy(struct shared *sh, bool on)
     __atomic_store_n(&sh->busy_since, v, __ATOMIC_SEQ_CST);
 }
 
+/* g_signal_handlers_disconnect_by_data, a macro around the function looked up. */
+static void disconnect(NotifyNotification *n, struct worker *w)
+{
+    ln.g_signal_handlers_disconnect_matched(n, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, w);
+}
+
 static void on_join(NotifyNotification *n, char *action, gpointer ud)
 {
-    const char *id = g_object_get_data(G_OBJECT(n), "dheya-session");
+    const char *id = ln.g_object_get_data((GObject *)n, "dheya-session");
     if (id)
         post(ud, EV_JOIN, id);
 }
@@ -112,15 +138,15 @@ static void on_closed(NotifyNotification *n, gpointer ud)
 {
     struct worker *w = ud;
     if (g_queue_remove(&w->live, n)) {
-        g_signal_handlers_disconnect_by_data(n, w);
-        g_object_unref(n);
+        disconnect(n, w);
+        ln.g_object_unref(n);
     }
 }
 
 static void forget_live(struct worker *w, NotifyNotification *n)
 {
-    g_signal_handlers_disconnect_by_data(n, w);
-    g_object_unref(n);
+    disconnect(n, w);
+    ln.g_object_unref(n);
 }
 
 /* The service's capabilities, asked once (and again after a failure). */
@@ -129,7 +155,7 @@ static bool check_caps(struct worker *w)
     if (w->have_caps)
         return true;
     busy(w->sh, true);
-    GList *caps = notify_get_server_caps();
+    GList *caps = ln.notify_get_server_caps();
     busy(w->sh, false);
     if (caps == NULL) {
         post(w->sh, EV_UNAVAILABLE, "no notification service answers on the D-Bus session "
@@ -146,15 +172,15 @@ static void show(struct worker *w, const struct request *rq)
 {
     if (!check_caps(w))
         return;
-    NotifyNotification *n = notify_notification_new(rq->summary, rq->body, NULL);
+    NotifyNotification *n = ln.notify_notification_new(rq->summary, rq->body, NULL);
     bool with_action = rq->join_id && w->actions;
     if (with_action) {
-        g_object_set_data_full(G_OBJECT(n), "dheya-session", g_strdup(rq->join_id), g_free);
-        notify_notification_add_action(n, "join", "Join", on_join, w->sh, NULL);
+        ln.g_object_set_data_full((GObject *)n, "dheya-session", g_strdup(rq->join_id), g_free);
+        ln.notify_notification_add_action(n, "join", "Join", on_join, w->sh, NULL);
     }
     GError *err = NULL;
     busy(w->sh, true);
-    gboolean ok = notify_notification_show(n, &err);
+    gboolean ok = ln.notify_notification_show(n, &err);
     busy(w->sh, false);
     if (!ok) {
         char *why = g_strdup_printf("the notification service failed: %s",
@@ -162,19 +188,38 @@ static void show(struct worker *w, const struct request *rq)
         post(w->sh, EV_UNAVAILABLE, why);
         g_free(why);
         g_clear_error(&err);
-        g_object_unref(n);
+        ln.g_object_unref(n);
         w->have_caps = false;
         return;
     }
     post(w->sh, EV_SHOWN, NULL);
     if (!with_action) {
-        g_object_unref(n);
+        ln.g_object_unref(n);
         return;
     }
-    g_signal_connect(n, "closed", G_CALLBACK(on_closed), w);
+    ln.g_signal_connect_data(n, "closed", G_CALLBACK(on_closed), w, NULL, 0);
     g_queue_push_tail(&w->live, n);
     if (w->live.length > MAX_LIVE)
         forget_live(w, g_queue_pop_head(&w->live));
+}
+
+/* Loads libnotify and fills ln, once per process; NULL when it cannot be loaded. It stays
+ * loaded: the type it registers with GObject (whose library is never unloaded) points at its
+ * code, and a thread stuck on D-Bus may still be in it. */
+static gpointer load_libnotify(gpointer unused)
+{
+    void *h = dlopen(LIBNOTIFY_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL)
+        return NULL;
+#define X(name) \
+    if ((ln.name = (__typeof__(ln.name))dlsym(h, #name)) == NULL) \
+        goto missing;
+    LIBNOTIFY_FUNCS(X)
+#undef X
+    return h;
+missing:
+    dlclose(h); /* nothing of it ran */
+    return NULL;
 }
 
 static gpointer thread_main(gpointer data)
@@ -183,8 +228,11 @@ static gpointer thread_main(gpointer data)
     struct shared *sh = w.sh;
     g_queue_init(&w.live);
     g_main_context_push_thread_default(sh->ctx);
-    bool inited = notify_init(sh->app_name);
-    if (!inited)
+    static GOnce loaded = G_ONCE_INIT;
+    bool inited = false;
+    if (g_once(&loaded, load_libnotify, NULL) == NULL)
+        post(sh, EV_UNAVAILABLE, "libnotify is not installed");
+    else if (!(inited = ln.notify_init(sh->app_name)))
         post(sh, EV_UNAVAILABLE, "libnotify cannot start");
     for (bool stop = false; !stop;) {
         struct request *rq;
@@ -202,7 +250,7 @@ static gpointer thread_main(gpointer data)
     while (w.live.length)
         forget_live(&w, g_queue_pop_head(&w.live));
     if (inited)
-        notify_uninit();
+        ln.notify_uninit();
     /* Sources libnotify left behind (its proxy's signal subscriptions) run down here. */
     while (g_main_context_iteration(sh->ctx, FALSE))
         ;

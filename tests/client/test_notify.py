@@ -132,6 +132,32 @@ def a_service_that_never_answers_is_reported_and_stops_nothing():
     eq(r.log().count("unavailable"), 1, r.log())
 
 
+def without_libnotify():
+    """An environment in which dlopen("libnotify.so.4") fails: a directory first in
+    LD_LIBRARY_PATH whose libnotify.so.4 is not a library."""
+    s = Scratch()
+    with open(s.file("libnotify.so.4"), "w") as f:
+        f.write("not a shared library\n")
+    return {"LD_LIBRARY_PATH": s.path}
+
+
+@test
+def without_libnotify_remind_says_so_once_and_goes_on():
+    mentor, mentee = cast()
+    for minutes in (3, 4):
+        srv.book(mentee, mentor, pkg, when=at(minutes * 60)[1])
+    bus = NotifyBus(Scratch())
+    r = Remind(client(mentor), env={**without_libnotify(),
+                                    "DBUS_SESSION_BUS_ADDRESS": bus.address})
+    r.wait_log("notified: Session in 4 min")  # the second reminder was handed over
+    r.wait_log("desktop notifications are unavailable: libnotify is not installed")
+    code, took = r.stop()
+    eq(code, 0)
+    check(took < 1.0, f"stopping took {took:.2f} s")
+    eq(r.log().count("unavailable"), 1, r.log())
+    eq(bus.notifications(), [], "nothing reached the service")
+
+
 @test
 def no_notify_turns_remind_off():
     mentor, _ = cast()
@@ -191,6 +217,27 @@ def keys_are_answered_within_100_ms_while_the_service_hangs():
         bus.hang()
         return {"DBUS_SESSION_BUS_ADDRESS": bus.address}
     screens_respond_while(hung, "hung service")
+
+
+@test
+def keys_are_answered_as_before_without_libnotify():
+    mentor, mentee = cast()
+    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # a reminder falls due at once
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        t.run([CLIENT_BIN], env={**client(mentor).env, **without_libnotify(),
+                                 "DBUS_SESSION_BUS_ADDRESS": bus.address})
+        t.wait_for("Meera Nair")
+        t.wait_for("Desktop notifications are unavailable: libnotify is not installed",
+                   timeout=20)
+        lat = key_latencies(t)
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+    eq(bus.notifications(), [], "nothing reached the service")
+    print(f"# without libnotify: key to screen {1000 * min(lat):.0f}-{1000 * max(lat):.0f} ms "
+          f"over {len(lat)} keys", flush=True)
+    check(max(lat) < 0.100, f"a key took {1000 * max(lat):.0f} ms")
 
 
 def run_with_bus(t, mentor, *args):
