@@ -105,7 +105,7 @@ struct launch {
     char *name;   /* the browser command's base name, for the message */
 };
 
-/* The watcher, in the child of fork (so only async-signal-safe calls): starts the browser
+/* The watcher, in the child of fork (so only calls that are safe there): starts the browser
  * in a session of its own with stdio on /dev/null and none of our descriptors (our
  * sockets and terminal stay ours), writes the exec's errno to exec_w if it fails, waits
  * for it and writes its wait status to status_w. Both ends are close-on-exec. */
@@ -157,9 +157,9 @@ static _Noreturn void watch_browser(char **argv, int exec_w, int status_w)
 
 /* Starts argv through a watcher process (see watch_browser). The watcher is our child and
  * is reaped with the others (the loop's SIGCHLD); the browser is the watcher's, so neither
- * is left a zombie, and we learn how the browser ended. *status_fd receives the read end of
- * the status pipe, non-blocking (-1 with status_fd NULL: not wanted). Returns 0 or the
- * errno of the failed exec. */
+ * is left a zombie, and we learn how the browser ended. Unless status_fd is NULL, it
+ * receives the read end of the status pipe, non-blocking. Returns 0 or the errno of the
+ * failed exec. */
 static int spawn_watched(char **argv, int *status_fd)
 {
     int exec_pipe[2], status_pipe[2];
@@ -199,17 +199,15 @@ bool launcher_ended(struct launch *l, bool *failed, char *how, size_t howlen)
         ;
     if (got < 0 && errno == EAGAIN)
         return false;
-    *failed = true;
-    if (got != (ssize_t)sizeof st) /* the watcher itself was killed: nothing is known */
-        *failed = false;
-    else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+    /* Without a status (the watcher itself was killed) nothing is known: no failure said. */
+    bool known = got == (ssize_t)sizeof st;
+    *failed = known && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0));
+    if (!*failed)
+        snprintf(how, howlen, "%s", "");
+    else if (WIFEXITED(st))
         snprintf(how, howlen, "%s exited with status %d", l->name, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(how, howlen, "%s was ended by signal %d", l->name, WTERMSIG(st));
     else
-        *failed = false;
-    if (!*failed && howlen)
-        how[0] = '\0';
+        snprintf(how, howlen, "%s was ended by signal %d", l->name, WTERMSIG(st));
     return true;
 }
 
