@@ -188,7 +188,7 @@ def broken_answers_are_each_told_and_the_room_recovers():
                 proxy.set(mode)
                 t.send_keys("F5")
                 s = t.wait_for(lambda s: OFFLINE.search(title(s)) and said in status(s),
-                               timeout=20)
+                               timeout=40)
                 check("Session 1 with Ned Mentee" in s, f"{mode}: the room stays: {s}")
                 keys_answered(t, rounds=2, label=f"answers {mode}")
                 proxy.set(None)
