@@ -12,8 +12,8 @@
 
 #include "tui/sanitize.h"
 
-/* libnotify is loaded on the notification thread the first time it runs, not linked: with
- * what it pulls in (gdk-pixbuf, gio, gobject, image libraries) it is 14 of the client's
+/* libnotify is loaded on the notification thread for its first notification, not linked:
+ * with what it pulls in (gdk-pixbuf, gio, gobject, image libraries) it is 10 of the client's
  * shared objects, which every start would map and relocate before its first frame. The
  * headers stay, so each pointer has the real prototype. The GObject calls come through the
  * same handle (libgobject is one of libnotify's dependencies), so gobject is not linked
@@ -100,6 +100,7 @@ static void shared_unref(struct shared *sh)
 
 struct worker {
     struct shared *sh;
+    bool tried, inited; /* libnotify loaded and notify_init called, on the first request */
     bool have_caps, actions;
     GQueue live; /* NotifyNotification with a Join action, oldest first */
 };
@@ -119,6 +120,11 @@ static void busy(struct shared *sh, bool on)
 {
     gint64 v = on ? g_get_monotonic_time() : 0;
     __atomic_store_n(&sh->busy_since, v, __ATOMIC_SEQ_CST);
+    /* The UI's loop may have asked notify_check before this call began (the first one
+     * waits for libnotify to load): a wake-up makes it ask again and time the call. */
+    if (on && write(sh->pipe[1], "", 1) < 0) {
+        /* A full pipe already holds a wake-up. */
+    }
 }
 
 /* g_signal_handlers_disconnect_by_data, a macro around the function looked up. */
@@ -175,7 +181,8 @@ static void show(struct worker *w, const struct request *rq)
     NotifyNotification *n = ln.notify_notification_new(rq->summary, rq->body, NULL);
     bool with_action = rq->join_id && w->actions;
     if (with_action) {
-        ln.g_object_set_data_full((GObject *)n, "dheya-session", g_strdup(rq->join_id), g_free);
+        ln.g_object_set_data_full((GObject *)n, "dheya-session", g_strdup(rq->join_id),
+                                  g_free);
         ln.notify_notification_add_action(n, "join", "Join", on_join, w->sh, NULL);
     }
     GError *err = NULL;
@@ -222,24 +229,34 @@ missing:
     return NULL;
 }
 
+/* Loads and starts libnotify when the first notification comes, not when the thread
+ * starts: a client that shows none (most starts) never maps it, and the first frame does not
+ * share the CPUs with the loading. Tried once; false when it cannot be used. */
+static bool ready(struct worker *w)
+{
+    static GOnce loaded = G_ONCE_INIT;
+    if (w->tried)
+        return w->inited;
+    w->tried = true;
+    if (g_once(&loaded, load_libnotify, NULL) == NULL)
+        post(w->sh, EV_UNAVAILABLE, "libnotify is not installed");
+    else if (!(w->inited = ln.notify_init(w->sh->app_name)))
+        post(w->sh, EV_UNAVAILABLE, "libnotify cannot start");
+    return w->inited;
+}
+
 static gpointer thread_main(gpointer data)
 {
     struct worker w = {.sh = data};
     struct shared *sh = w.sh;
     g_queue_init(&w.live);
     g_main_context_push_thread_default(sh->ctx);
-    static GOnce loaded = G_ONCE_INIT;
-    bool inited = false;
-    if (g_once(&loaded, load_libnotify, NULL) == NULL)
-        post(sh, EV_UNAVAILABLE, "libnotify is not installed");
-    else if (!(inited = ln.notify_init(sh->app_name)))
-        post(sh, EV_UNAVAILABLE, "libnotify cannot start");
     for (bool stop = false; !stop;) {
         struct request *rq;
         while ((rq = g_async_queue_try_pop(sh->requests))) {
             if (rq->kind == REQ_STOP)
                 stop = true;
-            else if (!stop && inited)
+            else if (!stop && ready(&w))
                 show(&w, rq);
             request_free(rq);
             g_atomic_int_add(&sh->pending, -1);
@@ -249,7 +266,7 @@ static gpointer thread_main(gpointer data)
     }
     while (w.live.length)
         forget_live(&w, g_queue_pop_head(&w.live));
-    if (inited)
+    if (w.inited)
         ln.notify_uninit();
     /* Sources libnotify left behind (its proxy's signal subscriptions) run down here. */
     while (g_main_context_iteration(sh->ctx, FALSE))

@@ -3,8 +3,8 @@
  * this module's own, iterating its own GMainContext. The caller hands it notifications
  * through a queue and hears back (a Join action invoked, the service unavailable) through a
  * pipe that its poll() loop watches (notify_fd), then calls notify_dispatch. Nothing here
- * ever waits on D-Bus. libnotify is not linked: the thread loads it the first time it runs,
- * so the client starts without it and runs where it is not installed.
+ * ever waits on D-Bus. libnotify is not linked: the thread loads it for the first
+ * notification, so the client starts without it and runs where it is not installed.
  *
  * There is one notification thread per process (libnotify itself is process-wide), so this
  * module is a singleton: before notify_start, or when notifications are off, notify_send
@@ -18,8 +18,8 @@ struct notify_hooks {
     /* The mentor invoked the Join action of a reminder for this session. */
     void (*join)(void *ud, const char *session_id);
     /* Notifications cannot be shown (libnotify not installed, no session bus, no service,
-     * or one that does not answer): said once, and again only after a notification got through in between. why
-     * is plain text for a status line. */
+     * or one that does not answer): said once, and again only after a notification got
+     * through in between. why is plain text for a status line. */
     void (*unavailable)(void *ud, const char *why);
 };
 

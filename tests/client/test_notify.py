@@ -132,6 +132,34 @@ def a_service_that_never_answers_is_reported_and_stops_nothing():
     eq(r.log().count("unavailable"), 1, r.log())
 
 
+def maps_libnotify(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "/libnotify.so" in f.read()
+
+
+@test
+def libnotify_is_loaded_for_the_first_notification_and_not_before():
+    mentor, mentee = cast()
+    b = srv.book(mentee, mentor, pkg, when=at(-30 * 60)[1])["booking"]
+    r = srv.request("POST", f"/api/sessions/{b['id']}/complete", token=mentor["token"])
+    eq(r.status, 200, r.body)
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        t.run([CLIENT_BIN, "--session", b["id"]],
+              env={**client(mentor).env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
+        t.wait_for("COMPLETED")
+        check(not maps_libnotify(t.pid()), "libnotify mapped with no notification shown")
+        t.send_keys("f")
+        t.wait_for("How did the session")
+        t.send_keys("4")
+        t.send_keys("C-s")
+        bus.wait_notify(lambda n: n.summary == "Feedback sent")
+        check(maps_libnotify(t.pid()), "libnotify loaded for the notification")
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+
+
 def without_libnotify():
     """An environment in which dlopen("libnotify.so.4") fails: a directory first in
     LD_LIBRARY_PATH whose libnotify.so.4 is not a library."""
