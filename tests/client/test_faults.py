@@ -8,18 +8,16 @@ import glob
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from faultproxy import FaultProxy  # noqa: E402
 from harness import (CLIENT_BIN, SANITIZER_REPORT, Client, Server, check, eq,  # noqa: E402
-                     run, test, wait_for)
+                     namespaces_work, run, test, wait_for)
 from notifyd import NotifyBus  # noqa: E402
 from term import Term  # noqa: E402
 
@@ -198,16 +196,6 @@ def broken_answers_are_each_told_and_the_room_recovers():
             clean_exit(t)
     finally:
         proxy.close()
-
-
-def namespaces_work():
-    """A tmpfs of our own needs a user and mount namespace (unshare -rm)."""
-    if shutil.which("unshare") is None:
-        return False
-    p = subprocess.run(["unshare", "-rm", "sh", "-c",
-                        "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"],
-                       capture_output=True)
-    return p.returncode == 0
 
 
 @test

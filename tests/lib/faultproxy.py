@@ -17,23 +17,16 @@ import struct
 import threading
 import time
 
-from responder import read_request
+from responder import Listener, read_request
 
 
-class FaultProxy:
+class FaultProxy(Listener):
     def __init__(self, upstream_port):
         self.upstream_port = upstream_port
         self.mode = None
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.closing = False
         self.served = 0  # requests answered in any way, for tests that wait for a retry
         self.lock = threading.Condition()
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
     def set(self, mode):
         with self.lock:
@@ -51,17 +44,8 @@ class FaultProxy:
                 self.lock.wait(left)
 
     def close(self):
-        self.closing = True
+        super().close()
         self.set(None)
-        self.sock.close()
-
-    def _serve(self):
-        while not self.closing:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn):
         try:

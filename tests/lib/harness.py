@@ -308,6 +308,17 @@ def browser_recorder(scratch):
     return script, record
 
 
+def namespaces_work():
+    """True when this machine lets a test make a user and mount namespace of its own
+    (`unshare -rm`), for a tmpfs or a bind mount that only the process under test sees."""
+    if shutil.which("unshare") is None:
+        return False
+    p = subprocess.run(["unshare", "-rm", "sh", "-c",
+                        "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"],
+                       capture_output=True)
+    return p.returncode == 0
+
+
 def read_record(record, timeout=10):
     """Waits for the browser recorder's file and returns the argv it saw."""
     wait_for(lambda: os.path.exists(record), timeout, "the browser to be launched")

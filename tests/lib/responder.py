@@ -6,7 +6,10 @@ import threading
 import time
 
 
-class Responder:
+class Listener:
+    """A loopback listening socket on a free port, each connection handled on a thread of
+    its own by the subclass's _handle(conn)."""
+
     def __init__(self):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -14,12 +17,29 @@ class Responder:
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.closing = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.closing:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def close(self):
+        self.closing = True
+        self.sock.close()
+
+
+class Responder(Listener):
+    def __init__(self):
         self.routes = {}
         self.prefixes = []  # (path prefix, handler), tried after the exact routes
         self.requests = []  # (path, headers dict)
         self.posts = []  # (path, headers dict, body bytes) of each POST
-        self.closing = False
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
     def route(self, path, handler):
         """handler(conn, request_headers) writes whatever it likes to conn."""
@@ -36,14 +56,6 @@ class Responder:
             if path.startswith(prefix):
                 return handler
         return not_found
-
-    def _serve(self):
-        while not self.closing:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn):
         try:
@@ -63,10 +75,6 @@ class Responder:
                 conn.close()
             except OSError:
                 pass
-
-    def close(self):
-        self.closing = True
-        self.sock.close()
 
 
 def read_request(conn):

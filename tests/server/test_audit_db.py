@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import (SANITIZER_REPORT, SERVER_BIN, Response, Scratch, Server,  # noqa: E402
-                     check, eq, run, test)
+                     check, eq, namespaces_work, run, test)
 
 DEADLINE = 1.5  # seconds a read may take while another connection holds the write lock
 
@@ -339,16 +339,6 @@ def the_list_gives_the_meeting_routes_objects_as_valid_json():
     eq(sessions[2]["user"]["name"], "Bad \ufffd\ufffd( Name", "bytes that are not UTF-8")
     eq(sessions[3]["participants"], [])
     srv.stop()
-
-
-def namespaces_work():
-    """A tmpfs or a bind mount of our own needs a user and mount namespace (unshare -rm)."""
-    if shutil.which("unshare") is None:
-        return False
-    p = subprocess.run(["unshare", "-rm", "sh", "-c",
-                        "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"],
-                       capture_output=True)
-    return p.returncode == 0
 
 
 def skip(why):

@@ -3,7 +3,6 @@
  * found stays a regression test. The targets are compiled here as they are, their entry
  * points renamed; the invariants they check abort the suite when broken. Runs from the
  * repository's top directory, as `make check` does. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +11,8 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/fuzz_replay.h"
 
 #define LLVMFuzzerTestOneInput fuzz_decoders_one
 #include "tests/fuzz/fuzz_decoders.c"
@@ -32,61 +33,34 @@
 #include "tests/fuzz/fuzz_ics.c"
 #undef LLVMFuzzerTestOneInput
 
-/* Feeds every file of tests/fuzz/corpus/SURFACE/ to one; at least one must be there. */
-static void replay(const char *surface, int (*one)(const uint8_t *, size_t))
-{
-    char dir[256], path[600];
-    snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", surface);
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int files = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        uint8_t *data = malloc(1 << 20);
-        assert_non_null(data);
-        size_t n = fread(data, 1, 1 << 20, f);
-        fclose(f);
-        one(data, n);
-        free(data);
-        files++;
-    }
-    closedir(d);
-    print_message("# %s: %d inputs\n", surface, files);
-    assert_true(files > 0);
-}
-
 static void decoders(void **state)
 {
-    replay("decoders", fuzz_decoders_one);
+    fuzz_replay("decoders", fuzz_decoders_one);
 }
 
 static void config(void **state)
 {
-    replay("config", fuzz_config_one);
+    fuzz_replay("config", fuzz_config_one);
 }
 
 static void sanitize_and_cells(void **state)
 {
-    replay("sanitize", fuzz_sanitize_one);
+    fuzz_replay("sanitize", fuzz_sanitize_one);
 }
 
 static void textarea(void **state)
 {
-    replay("textarea", fuzz_textarea_one);
+    fuzz_replay("textarea", fuzz_textarea_one);
 }
 
 static void next(void **state)
 {
-    replay("next", fuzz_next_one);
+    fuzz_replay("next", fuzz_next_one);
 }
 
 static void ics(void **state)
 {
-    replay("ics", fuzz_ics_one);
+    fuzz_replay("ics", fuzz_ics_one);
 }
 
 int main(void)
