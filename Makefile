@@ -212,7 +212,7 @@ fuzz: deps
 		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
 		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$dict \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 $$dict \
 			-artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
 			> $(FUZZ_DIR)/fuzz_$$t.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz_$$t.log; exit 1; }; \
 		grep '^#[0-9]' $(FUZZ_DIR)/fuzz_$$t.log | tail -1; \
