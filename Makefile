@@ -118,15 +118,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo.sh
 
-# make bench's tools: its reference, a client that only initialises ncurses, makes one GET
-# with libcurl and draws one frame (tests/bench/floor.c), and maxrss, which measures a
-# program's peak memory (tests/bench/maxrss.c).
-BENCH_TOOLS := $(BUILD)/bench/floor $(BUILD)/bench/maxrss
+# make bench's tools: its references, a client that does the least each client figure needs
+# (tests/bench/floor.c: one GET and one frame, an idle countdown, an echo of keys) and a
+# server that is libmicrohttpd alone (tests/bench/floor_server.c), and maxrss, which
+# measures a program's peak memory (tests/bench/maxrss.c).
+BENCH_TOOLS := $(BUILD)/bench/floor $(BUILD)/bench/floor_server $(BUILD)/bench/maxrss
 FLOOR_PKGS := ncursesw libcurl
 $(BUILD)/bench/floor: tests/bench/floor.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(FLOOR_PKGS)) $(ALL_LDFLAGS) -o $@ $< \
 		$(shell pkg-config --libs $(FLOOR_PKGS))
+
+$(BUILD)/bench/floor_server: tests/bench/floor_server.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags libmicrohttpd) $(ALL_LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libmicrohttpd) -lpthread
 
 $(BUILD)/bench/maxrss: tests/bench/maxrss.c
 	@mkdir -p $(@D)

@@ -17,19 +17,26 @@ that every byte it writes is timestamped as it arrives.
   and of `dheya-meet list`, beside the floor's; then what each mapped object costs, client
   beside floor, from /proc/PID/smaps.
 - Bytes written to the terminal per timer tick and CPU seconds (utime+stime of all threads,
-  and the scheduler's nanosecond count beside it) in one idle minute in the room: BENCH_TICKS (60) ticks from BENCH_SETTLE (10) seconds after
-  the first frame, once the start-up messages on the status line have faded. The room's
-  session starts in 40 minutes, so its countdown changes every second.
+  and the scheduler's nanosecond count beside it) in one idle minute in the room:
+  BENCH_TICKS (60) ticks from BENCH_SETTLE (10) seconds after the first frame, once the
+  start-up messages on the status line have faded. The room's session starts in 40 minutes,
+  so its countdown changes every second. Beside them, over the same minute in a terminal of
+  its own: `floor --idle`, a one-line countdown to the same time that redraws on each second.
 - Keystroke-to-screen latency while dheya-server is stopped with SIGSTOP and a refresh of
   the room (F5) hangs on it: 50 Space keys on the checklist, then 50 letters typed into the
   feedback comment (each saved as a draft). The time from the write of a key to the arrival
   of its echo; keys are sent between two timer ticks, so a tick is never taken for an echo.
+  Beside them, the same keys measured the same way on `floor --keys`, which only draws each
+  key (Space ticks and unticks a box, letters are typed on a line).
 
 Server: dheya-server under wrk (a C load generator, so the numbers are the server's and not a
 Python client's): the meeting route, the list of 50 sessions and feedback POSTs, each with
 requests per second, p50 and p99 latency and errors, then the server's peak memory beside
-its memory before the loads. BENCH_SECONDS (5) is the length of each load, BENCH_CONNECTIONS
-(32) and BENCH_THREADS (2) are wrk's -c and -t.
+its memory before the loads. Beside each, the same load on tests/bench/floor_server.c:
+libmicrohttpd run as dheya-server runs it, answering with fixed bodies of the sizes of
+dheya-server's answers, i.e. what the HTTP layer alone costs; the two servers take turns,
+load by load. BENCH_SECONDS (5) is the length of each load, BENCH_CONNECTIONS (32) and
+BENCH_THREADS (2) are wrk's -c and -t.
 
 Last, tests/bench/valgrind.py: memcheck over the whole interactive flow (it runs on its own
 too); BENCH_VALGRIND=0 leaves it out. BENCH_RUNS is 21."""
@@ -60,6 +67,7 @@ IDLE_TICKS = int(os.environ.get("BENCH_TICKS", "60"))
 KEYS = 50
 FEEDBACK_BOOKINGS = 50000  # more than a run can use, so every POST is a first feedback
 FLOOR_BIN = os.path.join(BUILD, "bench", "floor")
+FLOOR_SERVER_BIN = os.path.join(BUILD, "bench", "floor_server")
 MAXRSS_BIN = os.path.join(BUILD, "bench", "maxrss")
 ROWS, COLS, TERM = 24, 80, "xterm-256color"
 
@@ -75,6 +83,7 @@ KEY_MS = 50
 NOTES = "Goals for the bench session: discuss the plan and the next steps. endofnotes"
 ROOM_DONE = (b"endofnotes", b"https://meet", b"Back")
 FLOOR_DONE = (b"one frame)",)
+FLOOR_KEYS_DONE = (b"Escape quits", b"the box")
 F5 = b"\x1b[15~"
 
 # wrk runs one Lua state per thread. setup() numbers the threads; request() (when the
@@ -258,6 +267,15 @@ class Pty:
         return status
 
 
+def read_all_until(ptys, t):
+    """Reads every one of ptys until time t, each chunk timestamped as it arrives."""
+    while (left := t - time.perf_counter()) > 0:
+        ready, _, _ = select.select([p.master for p in ptys], [], [], left)
+        for p in ptys:
+            if p.master in ready:
+                p.pump(0)
+
+
 def wall_fraction():
     return time.time() % 1.0
 
@@ -269,11 +287,12 @@ def client_setup():
     its countdown changes every second all through the benchmark and no reminder is due."""
     srv = Server(args=["--rate-limit", "0", "--quiet"])
     mentor, mentee, pkg = srv.cast("Bench")
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 40 * 60))
+    starts = int(time.time()) + 40 * 60
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(starts))
     room = srv.book(mentee, mentor, pkg, when=when, notes=NOTES)["booking"]["id"]
     for _ in range(49):
         srv.book(mentee, mentor, pkg)
-    return srv, mentor, room
+    return srv, mentor, room, starts
 
 
 def first_frames(srv, client, room):
@@ -337,27 +356,51 @@ def key_latencies(p, key_bytes, expect):
     return out
 
 
-def room_session(srv, client, room):
-    """One run in the room: the idle minute, then the keys with the server stopped. Returns
-    a dict of figures."""
-    r = {}
+class IdleMinute:
+    """One program's bytes to the terminal per second and CPU time from start to end (times
+    on time.perf_counter), which the caller reads through."""
+
+    def __init__(self, p, start, end):
+        self.p, self.start, self.end = p, start, end
+
+    def begin(self):
+        pid = self.p.proc.pid
+        self.n0, self.cpu0, self.sched0 = len(self.p.chunks), cpu_seconds(pid), cpu_on_tasks(pid)
+
+    def finish(self):
+        """The figures: bytes per tick (mean, median, max), CPU (utime+stime, schedstat)."""
+        pid = self.p.proc.pid
+        cpu, sched = cpu_seconds(pid) - self.cpu0, cpu_on_tasks(pid) - self.sched0
+        per_second = [0] * IDLE_TICKS
+        for t, d in self.p.chunks[self.n0:]:
+            if t < self.end:
+                per_second[min(int(t - self.start), IDLE_TICKS - 1)] += len(d)
+        return {"tick_bytes": sum(per_second) / IDLE_TICKS,
+                "tick_median": statistics.median(per_second), "tick_max": max(per_second),
+                "idle_cpu": cpu, "idle_sched": sched}
+
+
+def room_session(srv, client, room, starts):
+    """One run in the room: the idle minute (with the floor's countdown beside it, over the
+    same minute), then the keys with the server stopped. Returns a dict of figures, the
+    floor's under "floor"."""
     p = Pty([CLIENT_BIN, "--session", room], client.env)
     framed = p.wait_for(ROOM_DONE)
+    # The floor starts now, so that it has settled as long as the room has.
+    fl = Pty([FLOOR_BIN, "--idle", str(starts)], client.env)
     # The idle minute: IDLE_TICKS whole seconds, from half a second past a tick.
     offset = time.time() - time.perf_counter()
     start = int(framed + offset + SETTLE) + 1.5 - offset
-    p.read_until(start)
-    cpu0, sched0, n0 = cpu_seconds(p.proc.pid), cpu_on_tasks(p.proc.pid), len(p.chunks)
     end = start + IDLE_TICKS
-    p.read_until(end)
-    cpu1, sched1 = cpu_seconds(p.proc.pid), cpu_on_tasks(p.proc.pid)
-    per_second = [0] * IDLE_TICKS
-    for t, d in p.chunks[n0:]:
-        if t < end:
-            per_second[min(int(t - start), IDLE_TICKS - 1)] += len(d)
-    r["tick_bytes"] = sum(per_second) / IDLE_TICKS
-    r["tick_median"], r["tick_max"] = statistics.median(per_second), max(per_second)
-    r["idle_cpu"], r["idle_sched"] = cpu1 - cpu0, sched1 - sched0
+    read_all_until((p, fl), start)
+    minutes = (IdleMinute(p, start, end), IdleMinute(fl, start, end))
+    for m in minutes:
+        m.begin()
+    read_all_until((p, fl), end)
+    r, floor_idle = (m.finish() for m in minutes)
+    r["floor"] = floor_idle
+    if fl.close() != 0:
+        raise SystemExit(f"floor --idle failed:\n{fl.text()}")
     # Keys while the server hangs: it is stopped, and F5 sends a refresh that waits on it.
     srv.proc.send_signal(signal.SIGSTOP)
     try:
@@ -382,6 +425,20 @@ def room_session(srv, client, room):
     p.key(b"\x1b")  # leave the form (the draft is kept)
     p.read_until(time.perf_counter() + 0.3)
     r["exit"] = p.close(b"q")
+    return r
+
+
+def floor_keys(client):
+    """The keys of room_session on `floor --keys`, sent and timed the same way: the Space
+    keys tick and untick its box, the letters are typed on its line."""
+    p = Pty([FLOOR_BIN, "--keys"], client.env)
+    p.wait_for(FLOOR_KEYS_DONE)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    r = {"keys_room": key_latencies(p, lambda i: b" ", lambda i: b"x" if i % 2 == 0 else b" "),
+         "keys_comment": key_latencies(p, lambda i: letters[i % 26].encode(),
+                                       lambda i: letters[i % 26].encode())}
+    if p.close(b"\x1b") != 0:
+        raise SystemExit(f"floor --keys failed:\n{p.text()}")
     return r
 
 
@@ -429,10 +486,10 @@ def mb(kib):
 
 
 def client_bench():
-    for tool in (FLOOR_BIN, MAXRSS_BIN):
+    for tool in (FLOOR_BIN, FLOOR_SERVER_BIN, MAXRSS_BIN):
         if not os.path.exists(tool):
             raise SystemExit(f"{tool} is missing: run make bench")
-    srv, mentor, room = client_setup()
+    srv, mentor, room, starts = client_setup()
     client = Client(srv, mentor["token"])
     med, spread, cpu, hwm = first_frames(srv, client, room)
     ratio = round(med["client"] / med["floor"], 2)  # as printed: a margin below 0.005 is noise
@@ -448,7 +505,8 @@ def client_bench():
            f"floor {ms(s['floor'][0])}, CPU {ms(s['floor'][1])}, {s['floor'][2]:.0f} faults",
            "", None)
     floor_maps = floor_smaps(srv, client, room)
-    r = room_session(srv, client, room)
+    r = room_session(srv, client, room, starts)
+    fk = floor_keys(client)
     if r["exit"] != 0:
         print(f"note: dheya-meet exited {r['exit']} after the room run")
     libs = sum(1 for n in r["smaps"][0] if n.endswith(".so"))
@@ -461,18 +519,22 @@ def client_bench():
     list_time, list_rss = list_run(client)
     figure("peak RSS of `dheya-meet list` (50 sessions)", mb(list_rss),
            f"floor {mb(hwm['floor'])}", f"<= {RSS_MB} MB", list_rss <= RSS_MB * 1024)
-    figure("bytes to the terminal per tick, idle room",
+    f = r["floor"]
+    figure(f"bytes to the terminal per tick, idle room ({IDLE_TICKS} ticks)",
            f"{r['tick_bytes']:.1f} (median {r['tick_median']}, max {r['tick_max']} in 1 s)",
-           f"over {IDLE_TICKS} ticks", f"<= {BYTES_PER_TICK}",
-           r["tick_bytes"] <= BYTES_PER_TICK)
-    figure(f"CPU in {IDLE_TICKS} idle seconds in the room",
+           f"floor {f['tick_bytes']:.1f} (median {f['tick_median']}, max {f['tick_max']})",
+           f"<= {BYTES_PER_TICK}", r["tick_bytes"] <= BYTES_PER_TICK)
+    figure(f"CPU in {IDLE_TICKS} idle seconds in the room (all threads)",
            f"{r['idle_cpu']:.2f} s ({r['idle_sched'] * 1000:.1f} ms by schedstat)",
-           "utime+stime, all threads", f"<= {IDLE_CPU_S} s", r["idle_cpu"] <= IDLE_CPU_S)
-    for name, lat in (("room checklist (Space)", r["keys_room"]),
-                      ("feedback comment (letters)", r["keys_comment"])):
+           f"floor {f['idle_cpu']:.2f} s ({f['idle_sched'] * 1000:.1f} ms by schedstat)",
+           f"<= {IDLE_CPU_S} s", r["idle_cpu"] <= IDLE_CPU_S)
+    for name, key in (("room checklist (Space)", "keys_room"),
+                      ("feedback comment (letters)", "keys_comment")):
+        lat, ref = r[key], fk[key]
         figure(f"key to screen, server stopped: {name}",
                f"median {ms(statistics.median(lat))}, max {ms(max(lat))}",
-               f"{len(lat)} keys", f"<= {KEY_MS} ms", max(lat) * 1000 <= KEY_MS)
+               f"floor median {ms(statistics.median(ref))}, max {ms(max(ref))}",
+               f"<= {KEY_MS} ms", max(lat) * 1000 <= KEY_MS)
     figure("dheya-meet list, exec to complete output", ms(list_time), f"median of {RUNS}",
            "", None)
     srv.stop()
@@ -505,14 +567,14 @@ def memory_table(r, floor_maps):
 
 # ---- server ----
 
-def wrk(srv, scratch, path, token, script=""):
-    """Runs wrk against srv for DURATION seconds; returns its totals as a dict."""
+def wrk(url, scratch, path, token, script=""):
+    """Runs wrk against the server at url for DURATION seconds; returns its totals."""
     lua = scratch.file("bench.lua")
     with open(lua, "w") as f:
         f.write(f'THREADS = {THREADS}\nBOOKINGS = {FEEDBACK_BOOKINGS}\nTOKEN = "{token}"\n')
         f.write(LUA_COMMON + script)
     out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION:g}s",
-                          "-H", f"Authorization: Bearer {token}", "-s", lua, srv.url + path],
+                          "-H", f"Authorization: Bearer {token}", "-s", lua, url + path],
                          capture_output=True, text=True, timeout=DURATION + 60)
     for line in out.stdout.splitlines():
         if line.startswith("BENCH "):
@@ -520,18 +582,10 @@ def wrk(srv, scratch, path, token, script=""):
     raise SystemExit(f"wrk gave no totals:\n{out.stdout}\n{out.stderr}")
 
 
-def report(title, t):
-    errors = t["connect"] + t["read"] + t["write"] + t["timeout"] + t["status"]
-    print(f"server  {title}")
-    print(f"        {t['requests'] / (t['us'] / 1e6):8.0f} requests/s   "
-          f"p50 {t['p50'] / 1000:.2f} ms   p99 {t['p99'] / 1000:.2f} ms   "
-          f"errors {errors}" + (f" (non-2xx {t['status']}, socket {errors - t['status']})"
-                                if errors else ""))
-
-
 def completed_bookings(db, mentee, mentor, package):
     """Inserts FEEDBACK_BOOKINGS completed bookings straight into the database (the API would
-    take minutes to make them, each with its own fsync)."""
+    take minutes to make them, each with its own fsync), and one more, which wrk never
+    uses, for the feedback whose answer sets the size of the floor's."""
     now = int(time.time())
     with sqlite3.connect(db, timeout=30) as c:
         c.executemany(
@@ -539,31 +593,89 @@ def completed_bookings(db, mentee, mentor, package):
             "scheduled_at, duration, status, meeting_url, provider, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, 1, ?, 60, 'COMPLETED', ?, 'jitsi', ?, ?)",
             ((f"bbench{i:06d}", mentee, mentor, package, now - 86400,
-              f"https://meet.jit.si/bench-{i}", now, now) for i in range(FEEDBACK_BOOKINGS)))
+              f"https://meet.jit.si/bench-{i}", now, now) for i in range(FEEDBACK_BOOKINGS + 1)))
     c.close()
+
+
+class FloorServer:
+    """tests/bench/floor_server.c on a free loopback port, answering with bodies of the sizes
+    given."""
+
+    def __init__(self, meeting_bytes, list_bytes, post_bytes):
+        self.proc = subprocess.Popen(
+            [FLOOR_SERVER_BIN, str(meeting_bytes), str(list_bytes), str(post_bytes)],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on http://"):
+            self.proc.kill()
+            raise SystemExit(f"floor_server did not start: {line!r}")
+        self.url = line[len("listening on "):]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.proc.stdout.close()
+
+
+def load_figures(title, t, f):
+    """Rows for one load: dheya-server's totals t beside the floor's f."""
+    def rate(x):
+        return x["requests"] / (x["us"] / 1e6)
+
+    def errors(x):
+        n = x["connect"] + x["read"] + x["write"] + x["timeout"] + x["status"]
+        return f"{n}" + (f" (non-2xx {x['status']}, socket {n - x['status']})" if n else "")
+
+    return [(title, f"{rate(t):.0f} requests/s", f"floor {rate(f):.0f} requests/s",
+             f"{rate(t) / rate(f):.2f}x the floor's rate"),
+            ("  p50, p99", f"{t['p50'] / 1000:.2f} ms, {t['p99'] / 1000:.2f} ms",
+             f"floor {f['p50'] / 1000:.2f} ms, {f['p99'] / 1000:.2f} ms", ""),
+            ("  errors", errors(t), f"floor {errors(f)}", "")]
 
 
 def server_bench():
     if shutil.which("wrk") is None:
         print("server  not measured: wrk is not installed (apt-get install wrk)\n")
         return
-    print(f"dheya-server under wrk -t{THREADS} -c{CONNECTIONS}, {DURATION:g} s per load\n")
     scratch = Scratch()
     srv = Server(args=["--rate-limit", "0", "--quiet"], scratch=scratch)
     mentor, mentee, pkg = srv.cast("Bench")
     ids = [srv.book(mentee, mentor, pkg)["booking"]["id"] for _ in range(50)]
-    before = proc_status(srv.proc.pid).get("VmRSS", 0)
-    report("GET /api/sessions/{id}/meeting",
-           wrk(srv, scratch, f"/api/sessions/{ids[0]}/meeting", mentor["token"]))
-    report("GET /api/sessions (50 sessions)", wrk(srv, scratch, "/api/sessions",
-                                                  mentor["token"]))
     writer, rater, _ = srv.cast("Feedback")
     completed_bookings(srv.db, rater["id"], writer["id"], pkg)
-    report("POST /api/sessions/{id}/feedback (each a new key and booking)",
-           wrk(srv, scratch, "/api/sessions/bbench000000/feedback", rater["token"],
-               LUA_FEEDBACK))
-    print(f"        peak memory (VmHWM) {peak_rss_kib(srv.proc.pid) / 1024:.1f} MiB "
-          f"(before the loads {before / 1024:.1f} MiB)\n")
+    # The floor answers with bodies as long as dheya-server's (its newline included).
+    sizes = [len(srv.request("GET", path, token=mentor["token"]).body.encode())
+             for path in (f"/api/sessions/{ids[0]}/meeting", "/api/sessions")]
+    probe = srv.request("POST", f"/api/sessions/bbench{FEEDBACK_BOOKINGS:06d}/feedback",
+                        token=rater["token"], headers={"Idempotency-Key": "bench-probe"},
+                        body={"rating": 4, "comment": "A useful session, thank you"})
+    if probe.status not in (200, 201):
+        raise SystemExit(f"the probe feedback was refused: {probe}")
+    sizes.append(len(probe.body.encode()))
+    floor = FloorServer(*sizes)
+    print(f"dheya-server beside the floor (tests/bench/floor_server.c: libmicrohttpd alone, "
+          f"thread per connection, fixed\nanswers of {sizes[0]}, {sizes[1]} and {sizes[2]} "
+          f"bytes) under wrk -t{THREADS} -c{CONNECTIONS}, {DURATION:g} s per load, the two "
+          "servers taking turns\n")
+    before = {"srv": proc_status(srv.proc.pid).get("VmRSS", 0),
+              "floor": proc_status(floor.proc.pid).get("VmRSS", 0)}
+    loads = (("GET /api/sessions/{id}/meeting", f"/api/sessions/{ids[0]}/meeting",
+              mentor["token"], ""),
+             ("GET /api/sessions (50 sessions)", "/api/sessions", mentor["token"], ""),
+             ("POST /api/sessions/{id}/feedback (new key, new booking)",
+              "/api/sessions/bbench000000/feedback", rater["token"], LUA_FEEDBACK))
+    table = []
+    for title, path, token, script in loads:
+        t = wrk(srv.url, scratch, path, token, script)
+        f = wrk(floor.url, scratch, path, token, script)
+        table += load_figures(title, t, f)
+    hwm = {"srv": peak_rss_kib(srv.proc.pid), "floor": peak_rss_kib(floor.proc.pid)}
+    table.append(("peak RSS (VmHWM) after the loads",
+                  f"{mb(hwm['srv'])} (before {mb(before['srv'])})",
+                  f"floor {mb(hwm['floor'])} (before {mb(before['floor'])})", ""))
+    print_table(("measure", "dheya-server", "reference", ""), table)
+    print()
+    floor.stop()
     srv.stop()
 
 
@@ -573,6 +685,13 @@ def valgrind_report():
     out = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "valgrind.py")],
                          capture_output=True, text=True, timeout=1800)
     print(out.stdout + out.stderr)
+
+
+def print_table(head, table):
+    """Columns padded to their widest cell; trailing blanks trimmed."""
+    w = [max(len(row[i]) for row in [head, *table]) for i in range(len(head))]
+    for row in [head, *table]:
+        print("  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
 
 
 def conditions(when):
@@ -587,11 +706,7 @@ def main():
     print(f"client: {CLIENT_BIN} in a {COLS}x{ROWS} pty, TERM={TERM}, no D-Bus session "
           f"(notifications unavailable); {RUNS} runs per first-frame figure\n")
     r, floor_maps = client_bench()
-    w = [max(len(row[i]) for row in rows) for i in range(4)]
-    head = ("measure", "dheya-meet", "reference", "target")
-    print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
-    for row in rows:
-        print("  ".join(c.ljust(w[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
+    print_table(("measure", "dheya-meet", "reference", "target", ""), rows)
     print()
     memory_table(r, floor_maps)
     server_bench()

@@ -1,16 +1,26 @@
-/* The floor of make bench: the least a terminal client of the meeting route has to do.
- * It initialises ncurses, makes one HTTP GET of the meeting route with libcurl, draws one
- * frame (a title, the start of the answer, a key line at the bottom, drawn last) and waits
- * for a key. tests/bench/bench.py sets dheya-meet's first room frame and its memory beside
- * this program's, run the same way in the same terminal.
+/* The floor of make bench: the least a terminal client has to do for each figure that
+ * tests/bench/bench.py sets beside dheya-meet's, run the same way in the same terminal in
+ * the same run. One program, three modes:
  *
- *     floor URL        the token from DHEYA_TOKEN; any key (or SIGTERM) ends it
- *
- * Exit status: 0 when the GET answered 200, 1 otherwise (the frame is drawn either way). */
+ *     floor URL          the first frame: it initialises ncurses, makes one HTTP GET of the
+ *                        meeting route with libcurl, draws one frame (a title, the start of
+ *                        the answer, a key line at the bottom, drawn last) and waits for a
+ *                        key. The token comes from DHEYA_TOKEN; any key (or SIGTERM) ends it.
+ *                        Exit status 0 when the GET answered 200, 1 otherwise (the frame is
+ *                        drawn either way). The reference for the first frame and its memory.
+ *     floor --idle TIME  a one-line countdown to TIME (Unix seconds), "Starts in MM:SS" as
+ *                        the room shows it, redrawn on each wall-clock second; any key ends
+ *                        it. The reference for the idle room's bytes per tick and its CPU.
+ *     floor --keys       draws each key as it comes: Space toggles a check box, any other
+ *                        printable key is typed on a line; Escape ends it. The reference for
+ *                        the room's key-to-screen latency.
+ */
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <ncurses.h>
@@ -78,24 +88,93 @@ static void draw(const char *url, long status, const struct body *b)
     refresh();
 }
 
+static int first_frame(const char *url)
+{
+    const char *token = getenv("DHEYA_TOKEN");
+    static struct body b;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    long status = get(url, token ? token : "", &b);
+    draw(url, status, &b);
+    getch();
+    endwin();
+    curl_global_cleanup();
+    return status == 200 ? 0 : 1;
+}
+
+/* Milliseconds to the next whole wall-clock second, rounded up: the room ticks on the
+ * second too, so both redraw in the same second of the same idle minute. */
+static int until_next_second(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int)(1000 - ts.tv_nsec / 1000000);
+}
+
+/* The countdown: sleeps in getch until the next second (or a key), then redraws the line;
+ * curses sends only the characters that changed. */
+static int idle(time_t start)
+{
+    for (;;) {
+        time_t now = time(NULL);
+        long s = start > now ? (long)(start - now) : 0;
+        mvprintw(0, 0, "Starts in %02ld:%02ld", s / 60, s % 60);
+        clrtoeol();
+        refresh();
+        timeout(until_next_second());
+        if (getch() != ERR) {
+            endwin();
+            return 0;
+        }
+    }
+}
+
+/* The echo: one key read, its mark drawn, the screen refreshed, nothing else. A space is
+ * drawn as the box's x (a blank drawn over a blank would send nothing to measure). */
+static int keys(void)
+{
+    enum { BOX_ROW = 2, LINE_ROW = 4, LINE_COL = 2 };
+    bool ticked = false;
+    int col = LINE_COL;
+    mvaddstr(0, 0, "floor | Space toggles the box, other keys are typed, Escape quits");
+    mvaddstr(BOX_ROW, 0, "[ ] the box");
+    mvaddstr(LINE_ROW, 0, "> ");
+    refresh();
+    for (int ch; (ch = getch()) != 27 && ch != ERR;) {
+        if (ch == ' ') {
+            ticked = !ticked;
+            mvaddch(BOX_ROW, 1, ticked ? 'x' : ' ');
+        } else if (ch > ' ' && ch < 0x7f) {
+            if (col >= COLS - 1) { /* a full line starts again */
+                move(LINE_ROW, LINE_COL);
+                clrtoeol();
+                col = LINE_COL;
+            }
+            mvaddch(LINE_ROW, col++, (chtype)ch);
+        }
+        refresh();
+    }
+    endwin();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: floor URL (the token from DHEYA_TOKEN)\n");
+    bool idle_mode = argc == 3 && strcmp(argv[1], "--idle") == 0;
+    bool keys_mode = argc == 2 && strcmp(argv[1], "--keys") == 0;
+    if (argc != 2 && !idle_mode) {
+        fprintf(stderr, "usage: floor URL (the token from DHEYA_TOKEN)\n"
+                        "       floor --idle UNIX_TIME\n"
+                        "       floor --keys\n");
         return 2;
     }
-    const char *token = getenv("DHEYA_TOKEN");
     setlocale(LC_ALL, "");
     initscr();
     cbreak();
     noecho();
     curs_set(0);
-    static struct body b;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    long status = get(argv[1], token ? token : "", &b);
-    draw(argv[1], status, &b);
-    getch();
-    endwin();
-    curl_global_cleanup();
-    return status == 200 ? 0 : 1;
+    if (idle_mode)
+        return idle((time_t)strtoll(argv[2], NULL, 10));
+    if (keys_mode)
+        return keys();
+    return first_frame(argv[1]);
 }
