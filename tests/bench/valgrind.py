@@ -3,7 +3,10 @@ tests/lib/term.py) against a real dheya-server, scripted keys take the mentor th
 whole flow: sessions -> room -> the checklist ticked -> join (the browser is a script that
 records its arguments) -> end the session (y) -> 4 stars and a comment -> submit -> quit.
 
-    BUILD=build python3 tests/bench/valgrind.py        (make bench does not run it: minutes)
+    BUILD=build python3 tests/bench/valgrind.py
+
+make bench runs it last, after its own figures (minutes under memcheck; BENCH_VALGRIND=0
+leaves it out), and prints its report.
 
 memcheck runs with --leak-check=full --errors-for-leak-kinds=definite, and
 --child-silent-after-fork=yes: the launcher's forked child leaves with _exit() at once, and
