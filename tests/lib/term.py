@@ -201,6 +201,26 @@ class Term:
     def type(self, text):
         self.send_keys(text, literal=True)
 
+    def answer_time(self, *keys, literal=False, timeout=5.0):
+        """Sends keys and returns the seconds until the program's first bytes after them reach
+        the recording: the time the program took to answer, without the cost of capturing
+        the screen (a tmux client per look, tens of ms on a busy machine), which a timing
+        by capture-pane would add. The keys go out between two of the program's clock ticks
+        (whole wall-clock seconds, 0.15-0.6 s past one), so a tick's redraw is never taken
+        for the answer. The caller checks what the answer showed with wait_for."""
+        while not 0.15 <= time.time() % 1 <= 0.6:
+            time.sleep(0.01)
+        raw = self._file("raw")
+        size = os.path.getsize(raw) if os.path.exists(raw) else 0
+        begun = time.monotonic()
+        self.send_keys(*keys, literal=literal)
+        while not (os.path.exists(raw) and os.path.getsize(raw) > size):
+            if time.monotonic() - begun > timeout:
+                raise AssertionError(f"no answer to {keys} in {timeout} s; the screen was:\n"
+                                     f"{self.screen()}{self._stderr_note()}")
+            time.sleep(0.0005)
+        return time.monotonic() - begun
+
     def resize(self, width, height):
         self.tmux("resize-window", "-t", "main", "-x", str(width), "-y", str(height))
         self.width, self.height = width, height
