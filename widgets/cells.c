@@ -177,6 +177,15 @@ static void push_line(struct line_vec *lv, size_t start, size_t len)
     lv->v[lv->n++] = (struct cells_line){start, len};
 }
 
+/* Where a word too long for a line is best cut: after a '/' or '@' (an address or a URL
+ * splits into parts a reader knows), else after one of ".-_?&=", else anywhere. */
+static int soft_break_rank(unsigned cp)
+{
+    if (cp == '/' || cp == '@')
+        return 2;
+    return cp != 0 && strchr(".-_?&=", (int)cp) != NULL ? 1 : 0;
+}
+
 size_t cells_wrap(const char *text, size_t cells, struct cells_line **lines)
 {
     struct line_vec lv = {0};
@@ -184,45 +193,63 @@ size_t cells_wrap(const char *text, size_t cells, struct cells_line **lines)
     if (cells == 0)
         cells = 1;
     /* used: cells on the current line; brk: the last space on it (where it may break);
-     * after: cells since that space, which move to the next line if it breaks there. */
+     * after: cells since that space, which move to the next line if it breaks there.
+     * soft[r]: just after the last character of rank r on the line (see soft_break_rank),
+     * with soft_used[r] the cells up to it: where a word with no space is cut. */
     size_t start = 0, pos = 0, used = 0, brk = NO_BREAK, after = 0;
+    size_t soft[3] = {NO_BREAK, NO_BREAK, NO_BREAK}, soft_used[3] = {0};
+#define NEW_LINE() (brk = soft[1] = soft[2] = NO_BREAK)
     while (pos < len) {
         unsigned cp;
         size_t n = cells_decode(text + pos, len - pos, &cp);
         if (cp == '\n') {
             push_line(&lv, start, pos - start);
             start = pos = pos + 1;
-            used = 0, brk = NO_BREAK;
+            used = 0, NEW_LINE();
             continue;
         }
         if (cp == ' ') {
             if (used + 1 > cells) { /* a space past the edge is the break itself */
                 push_line(&lv, start, pos - start);
                 start = pos = pos + 1;
-                used = 0, brk = NO_BREAK;
+                used = 0, NEW_LINE();
                 continue;
             }
             brk = pos, after = 0;
+            soft[1] = soft[2] = NO_BREAK; /* a space is the better break from here on */
             used++, pos++;
             continue;
         }
         size_t w = (size_t)cells_of(cp);
         /* used > 0: a character wider than a whole line still goes somewhere, alone. */
         if (used + w > cells && used > 0) {
+            size_t cut = soft[2] != NO_BREAK ? 2 : soft[1] != NO_BREAK ? 1 : 0;
             if (brk != NO_BREAK) {
                 push_line(&lv, start, brk - start);
                 start = brk + 1;
+                /* The soft breaks seen since the space move to the new line with its word. */
+                for (int r = 1; r <= 2; r++)
+                    if (soft[r] != NO_BREAK)
+                        soft_used[r] -= used - after;
                 used = after, brk = NO_BREAK;
-            } else { /* a word longer than the line: cut it here */
+            } else if (cut > 0) { /* a long word cut after a '/', '@', '.'... */
+                push_line(&lv, start, soft[cut] - start);
+                start = soft[cut];
+                used -= soft_used[cut], NEW_LINE();
+            } else { /* a word longer than the line with nowhere better: cut it here */
                 push_line(&lv, start, pos - start);
                 start = pos;
-                used = 0;
+                used = 0, NEW_LINE();
             }
             continue; /* measure this character again on the new line */
         }
         used += w, after += w;
         pos += n;
+        int rank = soft_break_rank(cp);
+        if (rank > 0 && pos < len)
+            soft[rank] = pos, soft_used[rank] = used;
     }
+#undef NEW_LINE
     push_line(&lv, start, len - start);
     if (lv.failed) {
         free(lv.v);

@@ -38,7 +38,8 @@ struct cells_line {
 };
 
 /* Word-wraps text to lines of at most `cells` cells (cells >= 1): breaks at spaces, at
- * newlines, and inside words longer than a line; a wide character never straddles the edge.
+ * newlines, and inside words longer than a line (after a "/" or "@" when there is one, else
+ * after one of ".-_?&=", else anywhere); a wide character never straddles the edge.
  * Returns the number of lines (at least 1) and fills *lines (caller frees) with them. An
  * empty text, or one ending in a newline, has an empty last line. A character wider than
  * `cells` gets a line of its own. Returns 0 and sets *lines to NULL only when out of memory. */

@@ -131,6 +131,20 @@ static void wrapping(void **state)
     check_wrap("abcdefghij", 4, (const char *const[]){"abcd", "efgh", "ij", NULL});
     check_wrap("a verylongword b", 5,
                (const char *const[]){"a", "veryl", "ongwo", "rd b", NULL});
+    /* A long word is cut after a '/' or '@' rather than anywhere, else after '.', '-'... */
+    check_wrap("meera.iyer@example.com", 20,
+               (const char *const[]){"meera.iyer@", "example.com", NULL});
+    check_wrap("https://meet.jit.si/dheya-session-b59e7d", 24,
+               (const char *const[]){"https://meet.jit.si/", "dheya-session-b59e7d", NULL});
+    check_wrap("dheya-session-b59e7d4456", 16,
+               (const char *const[]){"dheya-session-", "b59e7d4456", NULL});
+    check_wrap("Mail: asha.rao@example.com", 12,
+               (const char *const[]){"Mail:", "asha.rao@", "example.com", NULL});
+    /* A soft break after a space moves with its word to the next line. */
+    check_wrap("ab cd/efghijklm", 8, (const char *const[]){"ab", "cd/", "efghijkl", "m",
+                                                           NULL});
+    /* A space is always the better break. */
+    check_wrap("a.b c", 4, (const char *const[]){"a.b", "c", NULL});
     /* Wide characters never straddle the edge. */
     check_wrap("a日本", 3, (const char *const[]){"a日", "本", NULL});
     check_wrap("a日本", 2, (const char *const[]){"a", "日", "本", NULL});
