@@ -7,7 +7,7 @@ set -eu
 build_pkgs="pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libssl-dev
 libcurl4-openssl-dev libncurses-dev libnotify-dev libglib2.0-dev libcmocka-dev"
 test_pkgs="python3 python3-dbusmock python3-icalendar dbus curl strace openssl clang libclang-rt-dev tmux wrk
-valgrind ncurses-term mandoc man-db"
+valgrind ncurses-term mandoc man-db time"
 
 want=$build_pkgs
 [ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"
