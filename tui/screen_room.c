@@ -75,6 +75,7 @@ struct room {
     int top, lines, cols, left_w;
     int checklist_y, timer_y;
     bool dirty; /* the room's own text (not its widgets) */
+    bool feedback_queued; /* at the last load: the mentor's feedback waits in the outbox */
     char *url;  /* the URL last opened or shown */
     struct launch *launch; /* the browser last started, until it ends */
     char *complete_key;
@@ -204,6 +205,30 @@ static void draw_heading(struct room *r, WINDOW *win)
     free(status);
 }
 
+/* Once the session is completed, what became of the mentor's feedback: given (the rating
+ * and the start of the comment), waiting in the outbox, or still to give. */
+static void draw_feedback_line(struct room *r, WINDOW *win, int y, int w)
+{
+    const struct meeting *m = &r->m;
+    if (!m->has_feedback) {
+        put(win, y, 2, w, THEME_HINT, r->feedback_queued
+                                          ? "Your feedback is queued; it will be sent."
+                                          : "Not rated yet: f opens the feedback form.");
+        return;
+    }
+    char stars[64] = "", *comment = m->feedback_comment
+                                        ? sanitize(m->feedback_comment, SANITIZE_LINE)
+                                        : NULL;
+    for (int i = 1; i <= 5; i++)
+        g_strlcat(stars, i <= m->feedback_rating ? "\u2605" : "\u2606", sizeof stars);
+    char *line = g_strdup_printf("Your rating: %s %d/5%s%s", stars, m->feedback_rating,
+                                 comment && *comment ? " \u00b7 " : "",
+                                 comment ? comment : "");
+    put(win, y, 2, w, THEME_OK, line);
+    g_free(line);
+    free(comment);
+}
+
 static void draw_body(struct room *r, WINDOW *win)
 {
     int w = r->left_w - 4, y = r->checklist_y - 1;
@@ -253,6 +278,8 @@ static void draw_body(struct room *r, WINDOW *win)
             g_free(line);
             free(name);
         }
+        if (meeting_is_completed(m) && y < bottom - 2)
+            draw_feedback_line(r, win, y + 1, w);
     }
     int n_tips = (int)(sizeof tips / sizeof *tips);
     if (bottom - y - 1 >= 3) {
@@ -304,6 +331,17 @@ static void offer_feedback(struct room *r, const char *why)
     g_free(msg);
 }
 
+/* Notes whether the mentor's feedback for a completed session waits in the outbox, for
+ * draw_feedback_line. Reads the queue's files only. */
+static void look_for_queued_feedback(struct room *r)
+{
+    if (!r->loaded || !meeting_is_completed(&r->m) || r->m.has_feedback)
+        return;
+    const struct config *cfg = app_config(r->base.app);
+    r->feedback_queued = outbox_count(cfg->api_url, cfg->token, r->id, NULL) > 0;
+    r->dirty = true;
+}
+
 static void on_meeting(void *owner, struct api_result *res)
 {
     struct room *r = owner;
@@ -347,6 +385,7 @@ static void on_meeting(void *owner, struct api_result *res)
     fill_sidebar(r);
     fill_checklist_hints(r);
     update_timer(r);
+    look_for_queued_feedback(r);
     alerts_seen(&r->m); /* a participant joined: a desktop notification too */
     if (was_loaded && r->m.n_participants > had) {
         char *name = sanitize(r->m.participants[r->m.n_participants - 1].name, SANITIZE_LINE);
@@ -628,7 +667,9 @@ static bool can_leave(struct screen *scr)
 
 static void on_resume(struct screen *scr)
 {
-    load((struct room *)scr);
+    struct room *r = (struct room *)scr;
+    look_for_queued_feedback(r); /* the form may have just queued it, the platform down */
+    load(r);
 }
 
 static void destroy(struct screen *scr)

@@ -88,6 +88,7 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         c = Client(srv, mentor["token"], scratch=t.scratch)
         t.run([CLIENT_BIN, "--session", b["id"]], env=c.env)
         t.wait_for("Session 1 with Gil Mentee")
+        t.wait_for("Not rated yet: f opens the feedback form.")
         t.send_keys("f")
         t.wait_for("How did the session with Gil Mentee go?")
         t.send_keys("5", "Tab")
@@ -105,6 +106,7 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
             except AssertionError as e:
                 told = e
             eq(drafts(c), [], "the draft became the queued submission")
+            t.wait_for("Your feedback is queued; it will be sent.")
             t.send_keys("q")
             eq(t.wait_exit(), 0)
         finally:
@@ -119,7 +121,7 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         eq(t.wait_exit(), 0)
         # And a run after that has nothing more to send.
         t.run([CLIENT_BIN, "--session", b["id"]], env=c.env)
-        t.wait_for("Session 1 with Gil Mentee")
+        t.wait_for("Your rating: ★★★★★ 5/5 · Queued, not lost ✓")
         t.send_keys("f")
         t.wait_for("You already rated this session 5/5")
         t.send_keys("q")
