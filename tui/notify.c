@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <libnotify/notify.h>
 
@@ -15,15 +16,15 @@
 /* libnotify is loaded on the notification thread for its first notification, not linked:
  * with what it pulls in (gdk-pixbuf, gio, gobject, image libraries) it is 10 of the client's
  * shared objects, which every start would map and relocate before its first frame. The
- * headers stay, so each pointer has the real prototype. The GObject calls come through the
- * same handle (libgobject is one of libnotify's dependencies), so gobject is not linked
- * either. */
+ * headers stay, so each pointer has the real prototype. The GObject and GDBus calls come
+ * through the same handle (libgobject and libgio are libnotify's dependencies), so neither
+ * is linked either. */
 #define LIBNOTIFY_SONAME "libnotify.so.4"
 #define LIBNOTIFY_FUNCS(X) \
-    X(notify_init) X(notify_uninit) X(notify_get_server_caps) X(notify_notification_new) \
+    X(notify_init) X(notify_uninit) X(notify_notification_new) \
     X(notify_notification_add_action) X(notify_notification_show) X(g_object_get_data) \
     X(g_object_set_data_full) X(g_object_unref) X(g_signal_connect_data) \
-    X(g_signal_handlers_disconnect_matched)
+    X(g_signal_handlers_disconnect_matched) X(g_bus_get_sync) X(g_dbus_connection_call_sync)
 
 static struct {
 #define X(name) __typeof__(name) *name;
@@ -39,6 +40,9 @@ static struct {
 #define MAX_LIVE 32
 /* A call to the service that has not returned after this is reported as unavailable. */
 #define STUCK_US (3 * G_USEC_PER_SEC)
+
+#define SERVICE_NAME "org.freedesktop.Notifications"
+#define SERVICE_PATH "/org/freedesktop/Notifications"
 
 enum req_kind { REQ_SHOW, REQ_STOP };
 struct request {
@@ -101,8 +105,10 @@ static void shared_unref(struct shared *sh)
 struct worker {
     struct shared *sh;
     bool tried, inited; /* libnotify loaded and notify_init called, on the first request */
-    bool have_caps, actions;
-    GQueue live; /* NotifyNotification with a Join action, oldest first */
+    bool have_caps;     /* the service's capabilities asked, and these are they: */
+    bool actions;       /* buttons on a notification (our Join) */
+    bool markup;        /* "body-markup": the service reads a body as markup */
+    GQueue live;        /* NotifyNotification with a Join action, oldest first */
 };
 
 static void post(struct shared *sh, enum ev_kind kind, const char *text)
@@ -155,21 +161,41 @@ static void forget_live(struct worker *w, NotifyNotification *n)
     ln.g_object_unref(n);
 }
 
-/* The service's capabilities, asked once (and again after a failure). */
+/* The service's capabilities, asked once (and again after a failure). Asked here rather
+ * than with notify_get_server_caps, which answers NULL both for a service that cannot be
+ * reached and for one that has no capabilities at all: the latter shows notifications
+ * (plain text, without buttons) and is no reason to say they are unavailable. */
 static bool check_caps(struct worker *w)
 {
     if (w->have_caps)
         return true;
+    GError *err = NULL;
+    GVariant *reply = NULL;
     busy(w->sh, true);
-    GList *caps = ln.notify_get_server_caps();
+    GDBusConnection *bus = ln.g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
+    if (bus) {
+        /* -1: GDBus's default timeout (25 s), as libnotify's own calls have. */
+        reply = ln.g_dbus_connection_call_sync(bus, SERVICE_NAME, SERVICE_PATH, SERVICE_NAME,
+                                               "GetCapabilities", NULL,
+                                               G_VARIANT_TYPE("(as)"), G_DBUS_CALL_FLAGS_NONE,
+                                               -1, NULL, &err);
+        ln.g_object_unref(bus);
+    }
     busy(w->sh, false);
-    if (caps == NULL) {
-        post(w->sh, EV_UNAVAILABLE, "no notification service answers on the D-Bus session "
-             "bus");
+    if (reply == NULL) {
+        char *why = g_strdup_printf("no notification service answers on the D-Bus session "
+                                    "bus (%s)", err ? err->message : "no reason given");
+        post(w->sh, EV_UNAVAILABLE, why);
+        g_free(why);
+        g_clear_error(&err);
         return false;
     }
-    w->actions = g_list_find_custom(caps, "actions", (GCompareFunc)strcmp) != NULL;
-    g_list_free_full(caps, g_free);
+    const char **caps = NULL;
+    g_variant_get(reply, "(^a&s)", &caps);
+    w->actions = g_strv_contains(caps, "actions");
+    w->markup = g_strv_contains(caps, "body-markup");
+    g_free(caps);
+    g_variant_unref(reply);
     w->have_caps = true;
     return true;
 }
@@ -178,7 +204,11 @@ static void show(struct worker *w, const struct request *rq)
 {
     if (!check_caps(w))
         return;
-    NotifyNotification *n = ln.notify_notification_new(rq->summary, rq->body, NULL);
+    /* A service with body-markup reads the body as markup, so that "<b>" or "&amp;" in a
+     * name would be rendered; one without shows the body as it comes, escapes included. */
+    char *body = w->markup ? g_markup_escape_text(rq->body, -1) : g_strdup(rq->body);
+    NotifyNotification *n = ln.notify_notification_new(rq->summary, body, NULL);
+    g_free(body);
     bool with_action = rq->join_id && w->actions;
     if (with_action) {
         ln.g_object_set_data_full((GObject *)n, "dheya-session", g_strdup(rq->join_id),
@@ -412,14 +442,6 @@ int notify_check(void)
     return -1;
 }
 
-char *notify_body_markup(const char *body)
-{
-    char *clean = sanitize(body, SANITIZE_MULTILINE);
-    char *markup = g_markup_escape_text(clean ? clean : "", -1);
-    free(clean);
-    return markup;
-}
-
 void notify_send(const char *summary, const char *body, const char *join_id)
 {
     if (ui.sh == NULL || g_atomic_int_get(&ui.sh->pending) >= MAX_BACKLOG)
@@ -429,7 +451,9 @@ void notify_send(const char *summary, const char *body, const char *join_id)
     rq->kind = REQ_SHOW;
     rq->summary = g_strdup(s ? s : "");
     free(s);
-    rq->body = notify_body_markup(body);
+    char *b = sanitize(body, SANITIZE_MULTILINE);
+    rq->body = g_strdup(b ? b : "");
+    free(b);
     rq->join_id = g_strdup(join_id);
     push(rq);
 }

@@ -42,13 +42,11 @@ void notify_dispatch(void);
 int notify_check(void);
 
 /* Shows a notification: summary and body are plain text (sanitized here; the body is
- * markup-escaped, as the service reads it as markup). join_id, when not NULL, adds a Join
- * action for that session where the service offers actions. Never blocks; dropped when the
- * thread already has a backlog (a service that does not answer). */
+ * markup-escaped on its way to a service that reads bodies as markup, its "body-markup"
+ * capability, and goes as it is to one that shows them as plain text). join_id, when not
+ * NULL, adds a Join action for that session where the service offers actions. Nothing is
+ * kept of the arguments. Never blocks; dropped when the thread already has a backlog (a
+ * service that does not answer). */
 void notify_send(const char *summary, const char *body, const char *join_id);
-
-/* The text as sent to the service: body sanitized and markup-escaped (caller frees with
- * g_free). For tests and for notify_send. */
-char *notify_body_markup(const char *body);
 
 #endif

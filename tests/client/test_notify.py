@@ -87,15 +87,21 @@ def join_action_launches_the_meeting_and_records_the_join():
 
 
 @test
-def no_join_action_where_the_service_has_no_actions():
-    mentor, mentee = cast()
-    _, when = at(4 * 60)
-    srv.book(mentee, mentor, pkg, when=when)
-    bus = NotifyBus(Scratch(), caps="body")
-    r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
-    n = bus.wait_notify(lambda n: n.summary.startswith("Session in"))
-    eq(n.actions, {})
-    eq(r.stop()[0], 0)
+def a_service_without_markup_or_actions_gets_the_text_as_it_is():
+    # "body": plain-text bodies, so nothing is escaped (an escape would show as "&amp;");
+    # none at all: a working service still, not one that is unavailable.
+    for caps in ("body", ""):
+        mentor, mentee = cast(EVIL)
+        start, when = at(4 * 60 + 40)
+        srv.book(mentee, mentor, pkg, when=when, duration=30)
+        bus = NotifyBus(Scratch(), caps=caps)
+        r = Remind(client(mentor), env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+        n = bus.wait_notify(lambda n: n.summary.startswith("Session in"))
+        eq(n.body, f"{EVIL} \u00b7 Destination Mastery, session 1\n"
+                   f"{hhmm(start)}\u2013{hhmm(start + 30 * 60)} UTC", f"caps {caps!r}")
+        eq(n.actions, {}, f"caps {caps!r}")
+        eq(r.stop()[0], 0)
+        check("unavailable" not in r.log(), f"caps {caps!r}: {r.log()}")
 
 
 @test
