@@ -26,7 +26,6 @@
 #define OVER_SHOWN (30 * 60)   /* a session not completed is shown this long past its end */
 #define CACHE_LOCK "next-cache.lock"
 #define CACHE_MAX (4 * 1024 * 1024)
-#define CACHE_MAGIC "dheya-meet-next 1"
 
 bool next_parse_format(const char *s, enum next_format *out)
 {
@@ -124,14 +123,30 @@ static char *line_text(const struct pick *p, bool stale)
     return g_strdup_printf("%s \u00b7 %s%s", name, when, stale ? " (stale)" : "");
 }
 
-/* ---- the cache: one file per token (named by its fingerprint), "dheya-meet-next 1
- * FETCHED_AT ORIGIN ACCOUNT\n" then the sessions as JSON ---- */
+/* ---- the cache: one file per token (named by its fingerprint):
+ *     dheya-meet-next 2 FETCHED_AT TRIED_AT ORIGIN ACCOUNT
+ *     why the try at TRIED_AT failed (one line, empty when none)
+ *     the sessions as JSON
+ * FETCHED_AT is 0 when no list was ever fetched (the JSON is then an empty list); TRIED_AT
+ * is a failed try since (maybe in the same second), else 0. ---- */
+
+#define CACHE_NAME "dheya-meet-next"
+#define CACHE_VERSION "2"
 
 struct cache {
     struct meeting_list list;
     time_t fetched_at;
+    time_t tried_at;
+    char *failure; /* sanitized, or NULL */
     bool found;
 };
+
+static void cache_clear(struct cache *c)
+{
+    meeting_list_clear(&c->list);
+    free(c->failure);
+    memset(c, 0, sizeof *c);
+}
 
 static void cache_read(const char *dir, const char *origin, const char *account,
                        struct cache *c)
@@ -143,16 +158,19 @@ static void cache_read(const char *dir, const char *origin, const char *account,
     char *text = durable_read(dir, name, CACHE_MAX, &len, err, sizeof err);
     g_free(name);
     char *nl = text ? strchr(text, '\n') : NULL;
-    if (nl) {
-        *nl = '\0';
+    char *nl2 = nl ? strchr(nl + 1, '\n') : NULL;
+    if (nl2) {
+        *nl = *nl2 = '\0';
         char **f = g_strsplit(text, " ", -1);
-        /* f: "dheya-meet-next", "1", FETCHED_AT, ORIGIN, ACCOUNT */
-        bool mine = g_strv_length(f) == 5 && strcmp(f[0], "dheya-meet-next") == 0 &&
-                    strcmp(f[1], "1") == 0 && strcmp(f[3], origin) == 0 &&
-                    strcmp(f[4], account) == 0;
-        if (mine && meeting_list_decode(nl + 1, len - (size_t)(nl + 1 - text), &c->list, err,
-                                        sizeof err)) {
+        /* f: "dheya-meet-next", "2", FETCHED_AT, TRIED_AT, ORIGIN, ACCOUNT */
+        bool mine = g_strv_length(f) == 6 && strcmp(f[0], CACHE_NAME) == 0 &&
+                    strcmp(f[1], CACHE_VERSION) == 0 && strcmp(f[4], origin) == 0 &&
+                    strcmp(f[5], account) == 0;
+        if (mine && meeting_list_decode(nl2 + 1, len - (size_t)(nl2 + 1 - text), &c->list,
+                                        err, sizeof err)) {
             c->fetched_at = (time_t)g_ascii_strtoll(f[2], NULL, 10);
+            c->tried_at = (time_t)g_ascii_strtoll(f[3], NULL, 10);
+            c->failure = nl[1] ? sanitize(nl + 1, SANITIZE_LINE) : NULL;
             c->found = true;
         }
         g_strfreev(f);
@@ -160,14 +178,15 @@ static void cache_read(const char *dir, const char *origin, const char *account,
     free(text);
 }
 
-static void cache_write(const char *dir, const char *origin, const char *account, time_t now,
-                        const struct meeting_list *l)
+static void cache_write(const char *dir, const char *origin, const char *account,
+                        const struct cache *c)
 {
-    char *json = meeting_list_to_json(l);
+    char *json = meeting_list_to_json(&c->list);
     if (json == NULL)
         return;
-    char *text = g_strdup_printf(CACHE_MAGIC " %lld %s %s\n%s", (long long)now, origin,
-                                 account, json);
+    char *text = g_strdup_printf(CACHE_NAME " " CACHE_VERSION " %lld %lld %s %s\n%s\n%s",
+                                 (long long)c->fetched_at, (long long)c->tried_at, origin,
+                                 account, c->failure ? c->failure : "", json);
     char err[300];
     char *name = g_strconcat("next-", account, NULL);
     if (!durable_write(dir, name, text, strlen(text), err, sizeof err))
@@ -193,11 +212,13 @@ static struct api_result *call_wait(struct http_engine *e, struct api *api,
     return res;
 }
 
-/* The sessions from the platform, on an engine of our own (see cmd_next.h). */
+/* The sessions from the platform, on an engine of our own (see cmd_next.h), in one request:
+ * the status bar's next call is the retry, and the cache spaces those. */
 static struct api_result *fetch(const struct config *cfg)
 {
     struct http_config hc;
     cmd_http_config(cfg, &hc);
+    hc.max_retries = 0;
     struct http_engine *e = http_engine_new(&hc);
     struct api *api = e ? api_new(e, cfg->api_url, cfg->token) : NULL;
     struct api_call call = {.kind = API_SESSIONS};
@@ -408,36 +429,55 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
     }
     time_t now = time(NULL);
     struct cache c = {0};
-    if (have_dir && origin && account)
+    bool cacheable = have_dir && origin && account;
+    if (cacheable)
         cache_read(dir, origin, account, &c);
-    bool fresh = c.found && c.fetched_at <= now && now - c.fetched_at < max_age;
-    bool stale = false;
-    if (!fresh) {
+    /* A failed try (no connection, 5xx, 429) counts as an answer here: a platform in
+     * trouble, often under load, must not get a request per status-bar poll. */
+    time_t last = c.tried_at > c.fetched_at ? c.tried_at : c.fetched_at;
+    bool asked = !(c.found && last <= now && now - last < max_age);
+    if (asked) {
         struct api_result *res = fetch(cfg);
         if (res && res->status == NET_OK) {
             meeting_list_clear(&c.list);
             c.list = res->sessions;
             memset(&res->sessions, 0, sizeof res->sessions);
             c.fetched_at = now;
-            c.found = true;
-            if (have_dir && origin && account)
-                cache_write(dir, origin, account, now, &c.list);
-        } else if (c.found && res && net_status_is_transient(res->status)) {
-            stale = true;
+            c.tried_at = 0;
+            free(c.failure);
+            c.failure = NULL;
+        } else if (res && net_status_is_transient(res->status)) {
+            c.tried_at = now;
+            free(c.failure);
+            c.failure = sanitize(res->message, SANITIZE_LINE);
         } else {
             st = cmd_report(res, "cannot load the sessions");
-            c.found = false;
         }
+        if (st == EXIT_OK && cacheable)
+            cache_write(dir, origin, account, &c);
         api_result_free(res);
     }
     if (lock >= 0)
         close(lock);
-    char *line = c.found ? next_line(format, &c.list, now, c.fetched_at, stale) : NULL;
-    if (line)
-        printf("%s\n", line);
-    g_free(line);
+    if (st == EXIT_OK && c.fetched_at) {
+        char *line = next_line(format, &c.list, now, c.fetched_at, c.tried_at != 0);
+        if (line)
+            printf("%s\n", line);
+        g_free(line);
+    } else if (st == EXIT_OK) {
+        /* Never fetched, and the last try failed (now, or within max_age). */
+        char at[16] = "";
+        struct tm tm;
+        if (!asked && localtime_r(&c.tried_at, &tm))
+            strftime(at, sizeof at, "%H:%M:%S", &tm);
+        fprintf(stderr, "dheya-meet: cannot load the sessions: %s", c.failure ? c.failure : "");
+        if (*at)
+            fprintf(stderr, " (at %s; asked again after --max-age, %d s)", at, max_age);
+        fputc('\n', stderr);
+        st = EXIT_FAIL;
+    }
     fflush(stdout);
-    meeting_list_clear(&c.list);
+    cache_clear(&c);
     g_free(origin);
     g_free(account);
     g_free(dir);

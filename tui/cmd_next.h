@@ -28,8 +28,9 @@ char *next_line(enum next_format format, const struct meeting_list *l, time_t no
 /* Prints the line (nothing at all when no session is running or starts within 24 hours).
  * Answers are cached in the state directory for max_age seconds, for this platform and
  * token only, so that a status bar calling every few seconds costs the platform one request
- * per max_age; when the platform cannot be reached the cached sessions give the line,
- * marked stale. For NEXT_TMUX the theme must have been selected (theme_select). Sets up
+ * per max_age; a try that failed for a passing reason (no connection, 5xx, 429) is kept as
+ * long, so that holds while the platform fails too. When the platform cannot be reached the
+ * cached sessions give the line, marked stale. For NEXT_TMUX the theme must have been selected (theme_select). Sets up
  * its own engine: it does not send the outbox, which would cost requests. */
 int cmd_next(const struct config *cfg, enum next_format format, int max_age);
 

@@ -1,6 +1,7 @@
 """`dheya-meet next`: one line for a status bar in each format, the states (upcoming, soon,
 now, over), nothing within 24 hours, the cache (counted on the server), the stale line
-offline, and hostile names made harmless for each format; `join --next`."""
+offline, a platform answering 500 or 429 asked once per --max-age, and hostile names made
+harmless for each format; `join --next`."""
 import json
 import os
 import re
@@ -10,7 +11,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import (Client, Scratch, Server, browser_recorder, check, eq, read_record,  # noqa
-                     run, test)
+                     run, test, wait_for)
+import responder  # noqa: E402
 
 srv = Server()
 _n = [0]
@@ -113,6 +115,90 @@ def answers_are_cached_and_offline_the_line_is_stale():
     r = fresh.run("next")
     eq((r.returncode, r.out), (1, ""))
     check("cannot load the sessions" in r.err, r.err)
+
+
+class CountingPlatform:
+    """A scripted platform (tests/lib/responder.py) whose /api/sessions answers what set()
+    was last given, keeping the time of each request."""
+
+    def __init__(self, handler):
+        self.times = []
+        self.switch = responder.Switch(handler)
+        self.r = responder.Responder()
+
+        def h(conn, headers):
+            self.times.append(time.monotonic())
+            self.switch(conn, headers)
+        self.r.route("/api/sessions", h)
+
+    def set(self, handler):
+        self.switch.set(handler)
+
+
+@test
+def a_platform_answering_500_or_429_is_asked_once_per_max_age_not_once_per_call():
+    """A status bar calling ten times a second while the platform fails: the stale line
+    each time, and the platform asked again only once --max-age has passed since the last
+    try, not on every call (nor several times per call)."""
+    mentor, mentee, pkg = cast()
+    book(srv, mentee, mentor, pkg, 3600 + 60 * 5 + 20)
+    sessions = srv.request("GET", "/api/sessions", token=mentor["token"]).body
+    for status, extra in ((500, ""), (429, "Retry-After: 1\r\n")):
+        p = CountingPlatform(responder.answer(200, sessions))
+        c = Client(token=mentor["token"])
+        env = {"DHEYA_API_URL": p.r.url}
+        eq(c.run("next", env=env).out, "Meera Nair \u00b7 in 1 h 6 min\n")
+        eq(len(p.times), 1)
+        p.set(responder.answer(status, '{"error": "too busy"}', extra))
+        outs = set()
+
+        def poll():
+            r = c.run("next", "--max-age", "2", env=env)
+            eq(r.returncode, 0, r.err)
+            outs.add(r.out)
+            return len(p.times) > 1
+        wait_for(poll, 10, f"a try answered {status}")
+        failed_at = p.times[1]
+        eq(c.run("next", "--max-age", "2", env=env).out,
+           "Meera Nair \u00b7 in 1 h 6 min (stale)\n", "the failed try is not a fresh answer")
+        # Five seconds of polling, the platform still failing.
+        calls = 0
+        while time.monotonic() < failed_at + 5:
+            r = c.run("next", "--max-age", "2", env=env)
+            eq((r.returncode, r.out), (0, "Meera Nair \u00b7 in 1 h 6 min (stale)\n"), r.err)
+            calls += 1
+            time.sleep(0.1)  # the status bar's rate, not a wait for anything
+        tries = p.times[1:]
+        gaps = [b - a for a, b in zip(tries, tries[1:])]
+        # --max-age counts whole seconds of the clock: 2 s is more than 1 s apart.
+        check(2 <= len(tries) <= 4, f"{status}: {len(tries)} tries in 5 s of {calls} calls")
+        check(all(g > 1 for g in gaps), f"{status}: tries {gaps} s apart")
+        check(calls > 20, f"only {calls} calls")
+        check(outs <= {"Meera Nair \u00b7 in 1 h 6 min\n",
+                       "Meera Nair \u00b7 in 1 h 6 min (stale)\n"}, outs)
+        p.r.close()
+
+
+@test
+def without_a_cache_a_failing_platform_is_an_error_asked_once_per_max_age():
+    p = CountingPlatform(responder.answer(503, '{"error": "down for maintenance"}'))
+    c = Client(token="some-token")
+    env = {"DHEYA_API_URL": p.r.url}
+    r = c.run("next", env=env)
+    eq((r.returncode, r.out), (1, ""))
+    eq(r.err, "dheya-meet: cannot load the sessions: the platform failed (503): down for "
+              "maintenance\n")
+    eq(len(p.times), 1, "one request, no retry within the call")
+    for _ in range(5):
+        r = c.run("next", env=env)
+        eq((r.returncode, r.out), (1, ""))
+        check(re.fullmatch(r"dheya-meet: cannot load the sessions: the platform failed \(503\): "
+                           r"down for maintenance \(at \d\d:\d\d:\d\d; asked again after "
+                           r"--max-age, 30 s\)\n", r.err), r.err)
+    eq(len(p.times), 1, "the failed try is kept for --max-age")
+    eq(c.run("next", "--max-age", "0", env=env).returncode, 1)
+    eq(len(p.times), 2, "--max-age 0 asks again")
+    p.r.close()
 
 
 @test
