@@ -11,7 +11,6 @@
 #include <glib.h>
 
 #include "tui/durable.h"
-#include "tui/jointime.h"
 #include "tui/paths.h"
 
 #define STORE_FILE "reminders"
@@ -30,12 +29,30 @@ static time_t end_of(const struct meeting *m, time_t joined)
     return from + (time_t)m->duration * 60;
 }
 
-/* "ID@START": the session's part of every key (the id as a safe file name). */
-static void key_base(const struct meeting *m, char *out, size_t outlen)
+/* A session id as it goes into a key: the id itself when it is plain ([A-Za-z0-9_-], 1 to
+ * KEY_ID_PLAIN of them), else '=' and the SHA-256 of the id in hex. '=' is not in a plain
+ * id, so a hashed id never meets a plain one, and no id of any length is cut short. */
+#define KEY_ID_PLAIN 64
+#define KEY_ID_MAX (1 + 64)
+/* "ID@START": the session's part of every key; START tells a session moved to another time
+ * apart. */
+#define KEY_BASE_MAX (KEY_ID_MAX + sizeof "@-9223372036854775808")
+/* The longest key, a participant's, fits a key of the record. */
+_Static_assert(KEY_BASE_MAX - 1 + sizeof ":joined:-9223372036854775808:0123456789abcdef" <=
+                   REMINDERS_KEY_MAX,
+               "a reminder key can be longer than REMINDERS_KEY_MAX");
+
+static void key_base(const struct meeting *m, char out[KEY_BASE_MAX])
 {
-    char *fid = jointime_file_name(m->id ? m->id : "");
-    snprintf(out, outlen, "%s@%lld", fid, (long long)m->scheduled_at);
-    g_free(fid);
+    const char *id = m->id ? m->id : "";
+    size_t n = strlen(id);
+    bool plain = n > 0 && n <= KEY_ID_PLAIN;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = g_ascii_isalnum(id[i]) || id[i] == '-' || id[i] == '_';
+    char *hash = plain ? NULL : g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
+    snprintf(out, KEY_BASE_MAX, "%s%s@%lld", plain ? "" : "=", plain ? id : hash,
+             (long long)m->scheduled_at);
+    g_free(hash);
 }
 
 bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_marks,
@@ -43,8 +60,8 @@ bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_
 {
     if (over(m))
         return false;
-    char base[100];
-    key_base(m, base, sizeof base);
+    char base[KEY_BASE_MAX];
+    key_base(m, base);
     memset(out, 0, sizeof *out);
     out->start = m->scheduled_at;
     out->end = end_of(m, joined);
@@ -151,8 +168,8 @@ void reminders_joined(const struct meeting *m, time_t now,
                       void (*fn)(void *ud, const struct participant *p, const char *key),
                       void *ud)
 {
-    char base[100], key[REMINDERS_KEY_MAX];
-    key_base(m, base, sizeof base);
+    char base[KEY_BASE_MAX], key[REMINDERS_KEY_MAX];
+    key_base(m, base);
     for (size_t i = 0; i < m->n_participants; i++) {
         const struct participant *p = &m->participants[i];
         if (p->left_at || p->joined_at == 0 || p->joined_at > now + 60 ||

@@ -45,7 +45,9 @@ struct reminder {
  * minutes left from 5 minutes before the end to the end, and time up for 10 minutes after
  * the end, both only once joined; the end is `duration` minutes after the later of the
  * start and the join, as the room's timer has it. Nothing for a completed or cancelled
- * session. Does not look at what was sent: the caller claims the keys. */
+ * session. Does not look at what was sent: the caller claims the keys. Each key holds the
+ * session id whole (a long or unusual one hashed) and its scheduled start, so no two
+ * sessions, nor two times of one session, share a key. */
 bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_marks,
                    time_t joined, struct reminder *out);
 

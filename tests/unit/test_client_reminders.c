@@ -1,6 +1,6 @@
-/* tui/reminders: which reminder is due at every boundary, the texts, the next wake-up, and
- * the record of what was sent (kept across instances, as across restarts; a held lock means
- * "later"; old entries dropped). */
+/* tui/reminders: which reminder is due at every boundary, the texts, the next wake-up, keys
+ * that hold any session id whole, and the record of what was sent (kept across instances, as across restarts; a held
+ * lock means "later"; old entries dropped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +51,25 @@ static const char *due(const struct meeting *m, time_t now, time_t joined)
         strcat(out, colon + 1);
     }
     return out;
+}
+
+struct seen {
+    int n;
+    char names[4][64];
+    char keys[4][REMINDERS_KEY_MAX];
+};
+
+static void collect(void *ud, const struct participant *p, const char *key)
+{
+    struct seen *s = ud;
+    assert_true(strstr(key, ":joined:") != NULL);
+    g_strlcpy(s->names[s->n++], p->name, sizeof s->names[0]);
+}
+
+static void collect_key(void *ud, const struct participant *p, const char *key)
+{
+    struct seen *s = ud;
+    g_strlcpy(s->keys[s->n++], key, sizeof s->keys[0]);
 }
 
 static void start_marks(void **state)
@@ -112,6 +131,78 @@ static void next_wake_up(void **state)
                      START + 60 * MINUTE + 1);
 }
 
+/* The keys of every kind for m: the start marks due a minute before, 5 minutes left and time
+ * up once joined, and a participant's. */
+static void all_keys(const struct meeting *m, char out[4][REMINDERS_KEY_MAX])
+{
+    struct reminder r;
+    assert_true(reminders_due(m, m->scheduled_at - MINUTE, marks, 2, 0, &r));
+    assert_int_equal(r.n_keys, 2);
+    g_strlcpy(out[0], r.keys[1], REMINDERS_KEY_MAX);
+    assert_true(reminders_due(m, m->scheduled_at + 56 * MINUTE, marks, 2, m->scheduled_at,
+                              &r));
+    g_strlcpy(out[1], r.keys[0], REMINDERS_KEY_MAX);
+    assert_true(reminders_due(m, m->scheduled_at + 61 * MINUTE, marks, 2, m->scheduled_at,
+                              &r));
+    g_strlcpy(out[2], r.keys[0], REMINDERS_KEY_MAX);
+    struct seen s = {0};
+    reminders_joined(m, m->participants[0].joined_at, collect_key, &s);
+    assert_int_equal(s.n, 1);
+    g_strlcpy(out[3], s.keys[0], REMINDERS_KEY_MAX);
+}
+
+static void keys_hold_any_id_whole(void **state)
+{
+    char a[300], b[300], hashed_like[65];
+    memset(a, 'x', 299);
+    a[299] = '\0';
+    memcpy(b, a, sizeof a);
+    b[298] = 'y'; /* two long ids that share all but their last character */
+    char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, a, -1);
+    g_strlcpy(hashed_like, h, sizeof hashed_like); /* a plain id that is a's hash */
+    g_free(h);
+    char plain64[65], odd[] = "b 42";
+    memset(plain64, 'p', 64);
+    plain64[64] = '\0';
+    const char *ids[] = {a, b, hashed_like, plain64, odd, "b42"};
+    enum { N = sizeof ids / sizeof ids[0] };
+    char keys[N][2][4][REMINDERS_KEY_MAX];
+    char joiner[] = "Meera";
+    for (int i = 0; i < N; i++) {
+        for (int moved = 0; moved < 2; moved++) {
+            struct meeting m = session();
+            m.id = (char *)ids[i];
+            m.scheduled_at = START + moved * 24 * 3600;
+            struct participant p = {joiner, m.scheduled_at + 2 * MINUTE, 0};
+            m.participants = &p;
+            m.n_participants = 1;
+            all_keys(&m, keys[i][moved]);
+            char tail[64];
+            snprintf(tail, sizeof tail, "@%lld:", (long long)m.scheduled_at);
+            for (int k = 0; k < 4; k++)
+                assert_non_null(strstr(keys[i][moved][k], tail)); /* the start is kept */
+        }
+    }
+    /* Every key of every id and time differs from every other. */
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int i = 0; i < N; i++)
+        for (int moved = 0; moved < 2; moved++)
+            for (int k = 0; k < 4; k++) {
+                assert_false(g_hash_table_contains(seen, keys[i][moved][k]));
+                g_hash_table_add(seen, keys[i][moved][k]);
+            }
+    g_hash_table_destroy(seen);
+    /* A plain id up to 64 characters is itself in the key; a longer or unusual one is hashed,
+     * marked so that it never meets a plain id. */
+    assert_true(g_str_has_prefix(keys[3][0][0], plain64));
+    assert_true(g_str_has_prefix(keys[5][0][0], "b42@1700000000:"));
+    assert_true(g_str_has_prefix(keys[2][0][0], hashed_like));
+    assert_int_equal(keys[0][0][0][0], '=');
+    assert_int_equal(keys[4][0][0][0], '=');
+    assert_int_equal(strcspn(keys[0][0][0], "@"), 65);
+    assert_memory_equal(keys[0][0][0] + 1, hashed_like, 64);
+}
+
 static void texts(void **state)
 {
     struct meeting m = session();
@@ -150,17 +241,6 @@ static void texts(void **state)
     g_free(body);
 }
 
-struct seen {
-    int n;
-    char names[4][64];
-};
-
-static void collect(void *ud, const struct participant *p, const char *key)
-{
-    struct seen *s = ud;
-    assert_true(strstr(key, ":joined:") != NULL);
-    g_strlcpy(s->names[s->n++], p->name, sizeof s->names[0]);
-}
 
 static void participants_joined_are_news_for_a_while(void **state)
 {
@@ -265,6 +345,7 @@ int main(void)
         cmocka_unit_test(five_left_and_time_up_once_joined),
         cmocka_unit_test(nothing_for_sessions_that_are_over),
         cmocka_unit_test(next_wake_up),
+        cmocka_unit_test(keys_hold_any_id_whole),
         cmocka_unit_test(texts),
         cmocka_unit_test(participants_joined_are_news_for_a_while),
         cmocka_unit_test_setup_teardown(record_holds_across_instances, make_root, remove_root),
