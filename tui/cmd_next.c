@@ -489,18 +489,28 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
 const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
                                     const struct meeting **later)
 {
-    /* The session in progress, else the first to start within JOIN_AHEAD. */
-    const struct meeting *chosen = NULL;
+    /* In progress first: within its booked time, else past it and not completed (the
+     * meeting runs on until someone ends it); of two, the one started last, as the other
+     * is the likelier to have ended unmarked. Else the first to start within JOIN_AHEAD. */
+    const struct meeting *running = NULL, *over = NULL, *chosen = NULL;
     for (size_t i = 0; i < l->n; i++) {
         struct pick p;
         if (!classify(&l->items[i], now, &p))
             continue;
-        if (p.state == ST_NOW)
-            return p.m;
-        bool ahead = p.state != ST_OVER && p.m->scheduled_at - now <= JOIN_AHEAD;
-        if (ahead && (chosen == NULL || p.m->scheduled_at < chosen->scheduled_at))
+        time_t start = p.m->scheduled_at;
+        if (p.state == ST_NOW) {
+            if (running == NULL || start > running->scheduled_at)
+                running = p.m;
+        } else if (p.state == ST_OVER) {
+            if (over == NULL || start > over->scheduled_at)
+                over = p.m;
+        } else if (start - now <= JOIN_AHEAD &&
+                   (chosen == NULL || start < chosen->scheduled_at)) {
             chosen = p.m;
+        }
     }
+    if (running || over)
+        return running ? running : over;
     if (chosen || later == NULL)
         return chosen;
     *later = NULL;

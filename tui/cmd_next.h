@@ -34,10 +34,11 @@ char *next_line(enum next_format format, const struct meeting_list *l, time_t no
  * its own engine: it does not send the outbox, which would cost requests. */
 int cmd_next(const struct config *cfg, enum next_format format, int max_age);
 
-/* The session to join now in l: the one in progress, else the first starting within 15
- * minutes; NULL when there is none, and then *later (when later is not NULL) is the next
- * session booked after now, or NULL. Points into l. `join --next` and J on the sessions
- * screen both choose with it. */
+/* The session to join now in l: the one in progress (within its booked time, else past it
+ * by less than 30 minutes and not completed), else the first starting within 15 minutes;
+ * NULL when there is none, and then *later (when later is not NULL) is the next session
+ * booked after now, or NULL. Points into l. `join --next` and J on the sessions screen both
+ * choose with it. */
 const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
                                     const struct meeting **later);
 

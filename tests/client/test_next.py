@@ -1,7 +1,8 @@
 """`dheya-meet next`: one line for a status bar in each format, the states (upcoming, soon,
 now, over), nothing within 24 hours, the cache (counted on the server), the stale line
 offline, a platform answering 500 or 429 asked once per --max-age, and hostile names made
-harmless for each format; `join --next`."""
+harmless for each format; `join --next`: the session in progress (also one over its time
+and not completed), else the one starting soon."""
 import json
 import os
 import re
@@ -277,6 +278,58 @@ def join_next_takes_the_session_starting_soon_or_says_when():
     check(read_record(record)[1].startswith(soon["meetingUrl"]), "the one within 15 min")
     check(later["meetingUrl"] not in r.out, r.out)
     eq(c.run("join", "--next", soon["id"]).returncode, 2)
+
+
+def joined_url(c, *args, **env):
+    """Runs join --next with the browser recorder; the URL the browser got, or None with
+    the run's result when nothing was launched."""
+    s = Scratch()
+    script, record = browser_recorder(s)
+    r = c.run("join", "--next", env={"BROWSER": script, "DISPLAY": ":0", **env})
+    if r.returncode != 0:
+        return None, r
+    return read_record(record)[1], r
+
+
+@test
+def join_next_takes_the_session_in_progress_over_one_starting_soon():
+    mentor, mentee, pkg = cast()
+    running = book(srv, mentee, mentor, pkg, -3 * 60)  # started 3 min ago, 60 min
+    book(srv, mentee, mentor, pkg, 10 * 60)
+    url, r = joined_url(Client(srv, mentor["token"]))
+    check(url and url.startswith(running["meetingUrl"]), (url, r.err if url is None else ""))
+
+
+@test
+def join_next_takes_a_session_running_over_its_time():
+    """Booked 60 min from 65 min ago, not completed: the meeting runs on, and it is the one
+    to join, before one starting in 10 min; once completed, the one starting soon."""
+    mentor, mentee, pkg = cast()
+    over = book(srv, mentee, mentor, pkg, -65 * 60)
+    soon = book(srv, mentee, mentor, pkg, 10 * 60)
+    c = Client(srv, mentor["token"])
+    eq(json.loads(c.run("next", "--format", "json").out)["state"], "soon")
+    url, r = joined_url(c)
+    check(url and url.startswith(over["meetingUrl"]), (url, r.err if url is None else ""))
+    done = srv.request("POST", f"/api/sessions/{over['id']}/complete", token=mentor["token"])
+    eq(done.status, 200, done.body)
+    url, r = joined_url(c)
+    check(url and url.startswith(soon["meetingUrl"]), (url, r.err if url is None else ""))
+
+
+@test
+def join_next_leaves_a_completed_or_long_over_session_alone():
+    mentor, mentee, pkg = cast()
+    done = book(srv, mentee, mentor, pkg, -65 * 60)
+    eq(srv.request("POST", f"/api/sessions/{done['id']}/complete",
+                   token=mentor["token"]).status, 200)
+    book(srv, mentee, mentor, pkg, -125 * 60)  # 65 min over: not running on any more
+    book(srv, mentee, mentor, pkg, 40 * 60)
+    url, r = joined_url(Client(srv, mentor["token"]))
+    eq(url, None, "nothing launched")
+    eq(r.returncode, 1)
+    check("no session is running or starts within 15 minutes; the next one is with Meera "
+          "Nair" in r.err, r.err)
 
 
 run()

@@ -1,7 +1,8 @@
 """The interactive dheya-meet in a real terminal (tmux) against a real dheya-server: the
-mentor's whole flow from the sessions screen to the feedback stored on the server,
-`--session ID`, a meeting ended by a provider webhook while the room is open, the help
-overlay against the function-key bar, and leaving a room while the meeting runs."""
+mentor's whole flow from the sessions screen to the feedback stored on the server, J (the
+session starting soon, in progress, or running over its time), `--session ID`, a meeting
+ended by a provider webhook while the room is open, the help overlay against the
+function-key bar, and leaving a room while the meeting runs."""
 import hashlib
 import hmac
 import json
@@ -115,6 +116,36 @@ def j_joins_the_session_starting_soon_or_says_when_the_next_one_is():
         eq(read_record(record)[1], soon["meetingUrl"] + "#userInfo.displayName=%22Jo%20Mentor%22")
         check(later["meetingUrl"] not in open(record).read(), "the later one is not launched")
         quit_cleanly(t, ("q", "y", "q"))
+
+
+def j_joins(label, running_start, running_minutes=60):
+    """J on the sessions screen with a session that started running_start seconds ago and
+    another starting in 10 min: the room of the running one opens and its meeting is
+    launched, not the other's."""
+    mentor, mentee, pkg = srv.cast(label)
+    running = srv.book(mentee, mentor, pkg, when=iso(-running_start), number=2,
+                       duration=running_minutes)["booking"]
+    soon = srv.book(mentee, mentor, pkg, when=iso(10 * 60), number=3)["booking"]
+    with Term(80, 24) as t:
+        record = start(t, mentor)
+        t.wait_for(lambda s: s.count(f"{label} Mentee") == 2)
+        t.send_keys("J")
+        t.wait_for(f"Session 2 with {label} Mentee")
+        eq(read_record(record)[1], running["meetingUrl"] +
+           f"#userInfo.displayName=%22{label}%20Mentor%22")
+        check(soon["meetingUrl"] not in open(record).read(), "the one starting soon")
+        quit_cleanly(t, ("q", "y", "q"))
+
+
+@test
+def j_joins_the_session_in_progress_before_one_starting_soon():
+    j_joins("Kai", 3 * 60)
+
+
+@test
+def j_joins_a_session_running_over_its_time_and_not_completed():
+    """Booked for 60 min from 65 min ago: 5 min over, still running until it is ended."""
+    j_joins("Lou", 65 * 60)
 
 
 @test
