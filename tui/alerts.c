@@ -9,9 +9,6 @@
 #include "tui/reminders.h"
 
 #define REFRESH_SECONDS 60
-/* The join time matters only near a session's end; it is read from the state directory
- * only then, and for at most this long after the start. */
-#define JOINED_HORIZON (24 * 3600)
 
 static struct {
     bool on;
@@ -111,11 +108,12 @@ static void on_sessions(void *ud, struct api_result *res)
     api_result_free(res);
 }
 
-/* The recorded join time, read only when it can matter: near or after the booked end. */
+/* The recorded join time, read from the state directory only when it can matter: around
+ * the start's reminders (a mentor who joined early gets none), and near or after the booked
+ * end. */
 static time_t joined_of(const struct meeting *m, time_t now)
 {
-    time_t earliest_end = m->scheduled_at + (time_t)m->duration * 60;
-    if (now < earliest_end - REMINDERS_FIVE_LEFT || now > m->scheduled_at + JOINED_HORIZON)
+    if (!reminders_need_join(m, now, al.cfg->remind, al.cfg->n_remind))
         return 0;
     return jointime_get(m->id);
 }

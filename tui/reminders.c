@@ -29,6 +29,28 @@ static time_t end_of(const struct meeting *m, time_t joined)
     return from + (time_t)m->duration * 60;
 }
 
+static int largest(const int *marks, int n_marks)
+{
+    int most = 0;
+    for (int i = 0; i < n_marks; i++)
+        if (marks[i] > most)
+            most = marks[i];
+    return most;
+}
+
+/* Whether the mentor joined this time of the session, which makes the reminders before its
+ * start needless. The join time is kept per session id, once: one from before the first
+ * mark (and more than REMINDERS_EARLY_JOIN before the start) is of an earlier time of a
+ * session moved since, and must not silence the reminders of the new time. */
+static bool joined_this_time(const struct meeting *m, time_t joined, const int *marks,
+                             int n_marks)
+{
+    time_t ahead = (time_t)largest(marks, n_marks) * 60;
+    if (ahead < REMINDERS_EARLY_JOIN)
+        ahead = REMINDERS_EARLY_JOIN;
+    return joined != 0 && joined >= m->scheduled_at - ahead;
+}
+
 /* A session id as it goes into a key: the id itself when it is plain ([A-Za-z0-9_-], 1 to
  * KEY_ID_PLAIN of them), else '=' and the SHA-256 of the id in hex. '=' is not in a plain
  * id, so a hashed id never meets a plain one, and no id of any length is cut short. */
@@ -77,6 +99,8 @@ bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_
             return true;
         }
     }
+    if (joined_this_time(m, joined, marks, n_marks))
+        return false; /* a reminder to join, and its Join action, come too late */
     out->kind = REMINDER_START;
     for (int i = 0; i < n_marks && out->n_keys < CONFIG_MAX_REMIND; i++) {
         int mark = marks[i];
@@ -100,14 +124,27 @@ time_t reminders_next(const struct meeting *m, time_t now, const int *marks, int
     if (over(m))
         return 0;
     time_t best = 0;
-    for (int i = 0; i < n_marks; i++)
-        consider(&best, m->scheduled_at - (time_t)marks[i] * 60, now);
-    if (joined) {
-        time_t end = end_of(m, joined);
-        consider(&best, end - REMINDERS_FIVE_LEFT, now);
+    if (!joined_this_time(m, joined, marks, n_marks))
+        for (int i = 0; i < n_marks; i++)
+            consider(&best, m->scheduled_at - (time_t)marks[i] * 60, now);
+    time_t end = end_of(m, joined);
+    /* Not joined as far as the caller knows: it reads the join time from the earliest "5
+     * minutes left" on (reminders_need_join), and finds out then. */
+    consider(&best, end - REMINDERS_FIVE_LEFT, now);
+    if (joined)
         consider(&best, end + 1, now);
-    }
     return best;
+}
+
+bool reminders_need_join(const struct meeting *m, time_t now, const int *marks, int n_marks)
+{
+    if (over(m))
+        return false;
+    if (n_marks > 0 && now >= m->scheduled_at - (time_t)largest(marks, n_marks) * 60 &&
+        now < m->scheduled_at + 60)
+        return true;
+    return now >= end_of(m, 0) - REMINDERS_FIVE_LEFT &&
+           now <= m->scheduled_at + REMINDERS_JOIN_HORIZON;
 }
 
 /* "16:35" and the zone's abbreviation, local time. */

@@ -21,6 +21,11 @@
 /* A participant who joined longer ago than this is not news. */
 #define REMINDERS_NEWS_SECONDS (5 * 60)
 #define REMINDERS_FIVE_LEFT (5 * 60)
+/* A join this long before the start (or before the first mark, if that is earlier) counts
+ * as joining the session at this time; an earlier one was of a time it was moved from. */
+#define REMINDERS_EARLY_JOIN (60 * 60)
+/* The join time matters for the end's reminders until this long after the start. */
+#define REMINDERS_JOIN_HORIZON (24 * 3600)
 #define REMINDERS_KEY_MAX 160
 
 enum reminder_kind {
@@ -41,20 +46,27 @@ struct reminder {
 
 /* The reminder due at now for m, if any: marks are the remind_minutes (any order, 0 means
  * at the start), joined the recorded join time (0: not joined). A mark M is due from M
- * minutes before the start until the start (mark 0: during the start's first minute); 5
- * minutes left from 5 minutes before the end to the end, and time up for 10 minutes after
- * the end, both only once joined; the end is `duration` minutes after the later of the
- * start and the join, as the room's timer has it. Nothing for a completed or cancelled
- * session. Does not look at what was sent: the caller claims the keys. Each key holds the
- * session id whole (a long or unusual one hashed) and its scheduled start, so no two
- * sessions, nor two times of one session, share a key. */
+ * minutes before the start until the start (mark 0: during the start's first minute), unless
+ * the mentor already joined this time of the session (see REMINDERS_EARLY_JOIN); 5 minutes
+ * left from 5 minutes before the end to the end, and time up for 10 minutes after the end,
+ * both only once joined; the end is `duration` minutes after the later of the start and the
+ * join, as the room's timer has it. Nothing for a completed or cancelled session. Does not
+ * look at what was sent: the caller claims the keys. Each key holds the session id whole (a
+ * long or unusual one hashed) and its scheduled start, so no two sessions, nor two times of
+ * one session, share a key. */
 bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_marks,
                    time_t joined, struct reminder *out);
 
 /* The earliest time after now at which something may fall due for m (0: nothing more), so
- * that a caller can sleep until then. */
+ * that a caller can sleep until then. With joined 0 (not joined, or not read yet) that
+ * includes the earliest "5 minutes left", from which a caller reads the join time. */
 time_t reminders_next(const struct meeting *m, time_t now, const int *marks, int n_marks,
                       time_t joined);
+
+/* Whether the join time can change what is due for m at now (around the start marks, and
+ * near or after the booked end), so that a caller reads it from the state directory only
+ * then. */
+bool reminders_need_join(const struct meeting *m, time_t now, const int *marks, int n_marks);
 
 /* The notification for r about m at now: summary and body, plain text (the caller frees
  * both with g_free). */

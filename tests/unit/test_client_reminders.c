@@ -1,5 +1,6 @@
-/* tui/reminders: which reminder is due at every boundary, the texts, the next wake-up, keys
- * that hold any session id whole, and the record of what was sent (kept across instances, as across restarts; a held
+/* tui/reminders: which reminder is due at every boundary (none before the start once joined),
+ * the texts, the next wake-up, when the join time matters, keys that hold any session id
+ * whole, and the record of what was sent (kept across instances, as across restarts; a held
  * lock means "later"; old entries dropped). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,10 +126,59 @@ static void next_wake_up(void **state)
     struct meeting m = session();
     assert_int_equal(reminders_next(&m, START - 20 * MINUTE, marks, 2, 0), START - 10 * MINUTE);
     assert_int_equal(reminders_next(&m, START - 10 * MINUTE, marks, 2, 0), START - MINUTE);
-    assert_int_equal(reminders_next(&m, START - MINUTE, marks, 2, 0), 0);
+    /* Not joined as far as the caller knows: the earliest "5 minutes left", at which it reads
+     * the join time, and nothing after that until it has. */
+    assert_int_equal(reminders_next(&m, START - MINUTE, marks, 2, 0), START + 55 * MINUTE);
+    assert_int_equal(reminders_next(&m, START + 55 * MINUTE, marks, 2, 0), 0);
     assert_int_equal(reminders_next(&m, START, marks, 2, START), START + 55 * MINUTE);
     assert_int_equal(reminders_next(&m, START + 55 * MINUTE, marks, 2, START),
                      START + 60 * MINUTE + 1);
+}
+
+static void start_reminders_stop_once_joined(void **state)
+{
+    struct meeting m = session();
+    /* Joined five minutes early: no "Session in 1 min" with a Join action after that, and no
+     * wake-up for it; the end's reminders go on from the start. */
+    time_t early = START - 5 * MINUTE;
+    assert_string_equal(due(&m, START - 10 * MINUTE, 0), "start:10");
+    assert_string_equal(due(&m, START - 2 * MINUTE, early), "");
+    assert_string_equal(due(&m, START - MINUTE, early), "");
+    assert_int_equal(reminders_next(&m, START - 2 * MINUTE, marks, 2, early),
+                     START + 55 * MINUTE);
+    assert_string_equal(due(&m, START + 55 * MINUTE, early), "five-left");
+    int zero[] = {0};
+    struct reminder r;
+    assert_false(reminders_due(&m, START, zero, 1, early, &r));
+    /* Joined through the Join action of a reminder long before, with a mark that early. */
+    int day[] = {180, 1};
+    assert_false(reminders_due(&m, START - MINUTE, day, 2, START - 170 * MINUTE, &r));
+    /* A join time from before the session was moved here (kept per session id, once) does not
+     * silence the reminders of its new time. */
+    time_t moved_from = START - 2 * 24 * 3600;
+    assert_string_equal(due(&m, START - MINUTE, moved_from), "start:10 start:1");
+    assert_int_equal(reminders_next(&m, START - 10 * MINUTE, marks, 2, moved_from),
+                     START - MINUTE);
+    assert_string_equal(due(&m, START - MINUTE, START - REMINDERS_EARLY_JOIN - 1),
+                        "start:10 start:1");
+    assert_string_equal(due(&m, START - MINUTE, START - REMINDERS_EARLY_JOIN), "");
+}
+
+static void the_join_time_is_read_only_when_it_matters(void **state)
+{
+    struct meeting m = session();
+    assert_false(reminders_need_join(&m, START - 10 * MINUTE - 1, marks, 2));
+    assert_true(reminders_need_join(&m, START - 10 * MINUTE, marks, 2));
+    assert_true(reminders_need_join(&m, START + 59, marks, 2));
+    assert_false(reminders_need_join(&m, START + MINUTE, marks, 2));
+    assert_false(reminders_need_join(&m, START + 55 * MINUTE - 1, marks, 2));
+    assert_true(reminders_need_join(&m, START + 55 * MINUTE, marks, 2));
+    assert_true(reminders_need_join(&m, START + REMINDERS_JOIN_HORIZON, marks, 2));
+    assert_false(reminders_need_join(&m, START + REMINDERS_JOIN_HORIZON + 1, marks, 2));
+    assert_false(reminders_need_join(&m, START - 10 * MINUTE, marks, 0));
+    char completed[] = "COMPLETED";
+    m.status = completed;
+    assert_false(reminders_need_join(&m, START - MINUTE, marks, 2));
 }
 
 /* The keys of every kind for m: the start marks due a minute before, 5 minutes left and time
@@ -345,6 +395,8 @@ int main(void)
         cmocka_unit_test(five_left_and_time_up_once_joined),
         cmocka_unit_test(nothing_for_sessions_that_are_over),
         cmocka_unit_test(next_wake_up),
+        cmocka_unit_test(start_reminders_stop_once_joined),
+        cmocka_unit_test(the_join_time_is_read_only_when_it_matters),
         cmocka_unit_test(keys_hold_any_id_whole),
         cmocka_unit_test(texts),
         cmocka_unit_test(participants_joined_are_news_for_a_while),
