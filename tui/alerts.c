@@ -189,6 +189,10 @@ time_t alerts_next(time_t now)
         if (t && t < next)
             next = t;
     }
+    /* A reminder whose record another process held: soon, not at the next mark or refresh. */
+    time_t retry = reminders_store_retry_at(al.store);
+    if (retry > now && retry < next)
+        next = retry;
     return next > now ? next : now;
 }
 

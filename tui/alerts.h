@@ -44,7 +44,8 @@ void alerts_dispatch(void);
 /* Call once a second (or at the time alerts_next gives): refreshes the sessions when a
  * minute has passed, and sends what is due. */
 void alerts_tick(time_t now);
-/* The next time alerts_tick has something to do: a refresh or a reminder falling due. */
+/* The next time alerts_tick has something to do: a refresh, a reminder falling due, or one
+ * to try again because another dheya-meet held the record of what was sent. */
 time_t alerts_next(time_t now);
 
 /* The room has a fresher copy of a session: a participant who joined is told now, and a

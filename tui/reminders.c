@@ -226,6 +226,7 @@ void reminders_joined(const struct meeting *m, time_t now,
 struct reminders_store {
     char *dir;         /* NULL: no state directory; this process remembers alone */
     GHashTable *known; /* key -> start (as a pointer-sized integer), sent as far as we know */
+    time_t retry_at;   /* when a claim answered REMINDERS_LATER is worth trying again */
 };
 
 struct reminders_store *reminders_store_open(void)
@@ -311,8 +312,10 @@ enum reminders_claim reminders_store_claim(struct reminders_store *st,
         if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) != 0) {
             int e = errno;
             close(lock);
-            if (e == EWOULDBLOCK)
+            if (e == EWOULDBLOCK) {
+                st->retry_at = now + REMINDERS_RETRY_SECONDS;
                 return REMINDERS_LATER;
+            }
             lock = -1;
         }
     }
@@ -327,4 +330,9 @@ enum reminders_claim reminders_store_claim(struct reminders_store *st,
         close(lock); /* releases the flock */
     }
     return verdict;
+}
+
+time_t reminders_store_retry_at(const struct reminders_store *st)
+{
+    return st->retry_at;
 }

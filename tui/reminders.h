@@ -26,6 +26,8 @@
 #define REMINDERS_EARLY_JOIN (60 * 60)
 /* The join time matters for the end's reminders until this long after the start. */
 #define REMINDERS_JOIN_HORIZON (24 * 3600)
+/* A claim that found the record held by another process is tried again this much later. */
+#define REMINDERS_RETRY_SECONDS 2
 #define REMINDERS_KEY_MAX 160
 
 enum reminder_kind {
@@ -101,5 +103,9 @@ void reminders_store_free(struct reminders_store *st);
 enum reminders_claim reminders_store_claim(struct reminders_store *st,
                                            const char (*keys)[REMINDERS_KEY_MAX], int n,
                                            time_t start, time_t now);
+
+/* When a claim that answered REMINDERS_LATER is worth making again: REMINDERS_RETRY_SECONDS
+ * after the last such answer (0: there was none). A time not after now means nothing waits. */
+time_t reminders_store_retry_at(const struct reminders_store *st);
 
 #endif

@@ -4,6 +4,8 @@ meeting, and no bus or a service that never answers costing nothing. Driven thro
 `dheya-meet remind` (no terminal), and with the screens open in a real terminal (tmux):
 keys answered within 100 ms with no bus or a hung service, the Join action opening the
 room, "Feedback sent"."""
+import ctypes
+import fcntl
 import os
 import re
 import sys
@@ -11,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import (CLIENT_BIN, SANITIZER_REPORT, Client, Scratch, Server,  # noqa: E402
-                     browser_recorder, check, eq, read_record, run, test)
+                     browser_recorder, check, eq, read_record, run, test, wait_for)
 from notifyd import NotifyBus, Remind  # noqa: E402
 from term import Term  # noqa: E402
 
@@ -102,6 +104,50 @@ def a_service_without_markup_or_actions_gets_the_text_as_it_is():
         eq(n.actions, {}, f"caps {caps!r}")
         eq(r.stop()[0], 0)
         check("unavailable" not in r.log(), f"caps {caps!r}: {r.log()}")
+
+
+class Inotify:
+    """Opens of one file, as Linux's inotify reports them (IN_OPEN)."""
+    IN_OPEN = 0x20
+
+    def __init__(self, path):
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        check(self.fd >= 0 and libc.inotify_add_watch(self.fd, path.encode(),
+                                                      self.IN_OPEN) >= 0, "inotify")
+
+    def opened(self):
+        try:
+            return len(os.read(self.fd, 4096)) > 0
+        except BlockingIOError:
+            return False
+
+    def close(self):
+        os.close(self.fd)
+
+
+@test
+def a_reminder_whose_record_another_process_holds_goes_out_seconds_later():
+    mentor, mentee = cast()
+    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # its 10-minute mark is due at once
+    c = client(mentor)
+    state = os.path.join(c.env["XDG_STATE_HOME"], "dheya-meet")
+    os.makedirs(state)
+    # Another dheya-meet (the screens, say) holds the record of what was sent.
+    lock = open(os.path.join(state, "reminders.lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    opens = Inotify(lock.name)
+    bus = NotifyBus(Scratch())
+    r = Remind(c, env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+    wait_for(opens.opened, 20, "remind to try the record")  # and be told to come back later
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    released = time.time()
+    # Not at the next mark (3 minutes away) or the next refresh (a minute away).
+    n = bus.wait_notify(lambda n: n.summary.startswith("Session in"), timeout=10)
+    check(n.time - released < 5, f"sent {n.time - released:.1f} s after the record was free")
+    eq(r.stop()[0], 0)
+    opens.close()
+    lock.close()
 
 
 @test

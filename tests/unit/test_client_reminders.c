@@ -1,7 +1,7 @@
 /* tui/reminders: which reminder is due at every boundary (none before the start once joined),
  * the texts, the next wake-up, when the join time matters, keys that hold any session id
  * whole, and the record of what was sent (kept across instances, as across restarts; a held
- * lock means "later"; old entries dropped). */
+ * lock means "later", and asking again soon; old entries dropped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,9 +362,15 @@ static void a_held_lock_means_later(void **state)
     assert_true(fd >= 0);
     assert_int_equal(flock(fd, LOCK_EX), 0);
     /* flock locks belong to the open file description: ours conflicts with the store's. */
+    assert_int_equal(reminders_store_retry_at(st), 0);
     assert_int_equal(reminders_store_claim(st, keys, 1, START, START), REMINDERS_LATER);
+    /* Worth asking again in a moment, not at the next mark or refresh. */
+    assert_int_equal(reminders_store_retry_at(st), START + REMINDERS_RETRY_SECONDS);
+    assert_int_equal(reminders_store_claim(st, keys, 1, START, START + 1), REMINDERS_LATER);
+    assert_int_equal(reminders_store_retry_at(st), START + 1 + REMINDERS_RETRY_SECONDS);
     close(fd);
-    assert_int_equal(reminders_store_claim(st, keys, 1, START, START), REMINDERS_SEND);
+    assert_int_equal(reminders_store_claim(st, keys, 1, START, START + 3), REMINDERS_SEND);
+    assert_true(reminders_store_retry_at(st) <= START + 3); /* nothing waits any more */
     reminders_store_free(st);
 }
 
