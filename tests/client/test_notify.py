@@ -8,6 +8,7 @@ import ctypes
 import fcntl
 import os
 import re
+import statistics
 import sys
 import time
 
@@ -253,50 +254,86 @@ def no_notify_turns_remind_off():
 # ---- with the screens open ----
 
 def key_latencies(t, rounds=6):
-    """Seconds from sending ? to the help on screen, and from Esc to it gone, each round."""
+    """Seconds from each key to the program's answer (Term.answer_time, which leaves out the
+    cost of capturing the screen): ? opens the help and Esc closes it, each round, checked
+    on the screen."""
     out = []
     for _ in range(rounds):
-        for key, shown in (("?", True), ("Escape", False)):
-            begun = time.monotonic()
-            t.send_keys(key)
-            while ("Keys: Sessions" in t.screen()) != shown:
-                if time.monotonic() - begun > 5:
-                    raise AssertionError(f"no answer to {key}: {t.screen()}")
-            out.append(time.monotonic() - begun)
+        out.append(t.answer_time("?"))
+        t.wait_for("Keys: Sessions", timeout=5)
+        out.append(t.answer_time("Escape"))
+        t.wait_gone("Keys: Sessions", timeout=5)
     return out
 
 
-def screens_respond_while(env_for_bus, label):
-    mentor, mentee = cast()
-    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # a reminder falls due at once
-    with Term(100, 24) as t:
-        c = client(mentor)
-        t.run([CLIENT_BIN], env={**c.env, **env_for_bus(t.scratch)})
-        t.wait_for("Meera Nair")
-        lat = key_latencies(t)
-        t.wait_for("Desktop notifications are unavailable", timeout=20)
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+def keys_for(t, seconds=2.0):
+    """key_latencies, round after round, for that long: it spans the client's next ticks
+    (once a second), at which it looks at the notification thread."""
+    lat = []
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        lat += key_latencies(t, rounds=1)
+    return lat
+
+
+def report(label, lat):
     worst = max(lat)
-    print(f"# {label}: key to screen {1000 * min(lat):.0f}-{1000 * worst:.0f} ms "
-          f"over {len(lat)} keys", flush=True)
+    print(f"# {label}: key to answer median {1000 * statistics.median(lat):.0f} ms, max "
+          f"{1000 * worst:.0f} ms over {len(lat)} keys", flush=True)
     check(worst < 0.100, f"{label}: a key took {1000 * worst:.0f} ms")
+
+
+UNAVAILABLE = "Desktop notifications are unavailable"
 
 
 @test
 def keys_are_answered_within_100_ms_without_a_bus():
-    screens_respond_while(lambda s: {"DBUS_SESSION_BUS_ADDRESS": "unix:path=" +
-                                     s.file("none"), "XDG_RUNTIME_DIR": s.path}, "no bus")
+    # Without a bus a call fails at once (no socket to connect to): nothing stays in
+    # flight. The keys are timed once the screen says that notifications are unavailable,
+    # that is once libnotify has been loaded and the call made and failed.
+    mentor, mentee = cast()
+    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # a reminder falls due at once
+    with Term(100, 24) as t:
+        t.run([CLIENT_BIN], env={**client(mentor).env, "XDG_RUNTIME_DIR": t.scratch.path,
+                                 "DBUS_SESSION_BUS_ADDRESS": "unix:path=" +
+                                 t.scratch.file("none")})
+        t.wait_for("Meera Nair")
+        t.wait_for(UNAVAILABLE, timeout=20)
+        lat = keys_for(t)
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+    report("no bus", lat)
 
 
 @test
 def keys_are_answered_within_100_ms_while_the_service_hangs():
-    def hung(s):
-        bus = NotifyBus(s)
+    # The keys are timed while a call to the service is on its way and unanswered: seen
+    # leaving on the bus (dbus-monitor), and the client waits 25 s (D-Bus's timeout) for it.
+    mentor, mentee = cast()
+    srv.book(mentee, mentor, pkg, when=at(4 * 60)[1])  # a reminder falls due at once
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch, monitor=True)
         bus.hang()
-        return {"DBUS_SESSION_BUS_ADDRESS": bus.address}
-    screens_respond_while(hung, "hung service")
+        t.run([CLIENT_BIN], env={**client(mentor).env, "DBUS_SESSION_BUS_ADDRESS":
+                                 bus.address})
+        t.wait_for("Meera Nair")
+        stuck = wait_for(bus.pending_calls, 20, "a call to the service")[0]
+        lat = keys_for(t)
+        # Said once the call has been stuck a few seconds; the keys go on being answered.
+        t.wait_for(UNAVAILABLE, timeout=20)
+        lat += key_latencies(t)
+        check(time.time() - stuck.time < 20,
+              f"the keys were timed {time.time() - stuck.time:.1f} s after the call began: "
+              "it may have ended (25 s)")
+        check(stuck in bus.pending_calls(), "the service answered while stopped")
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+    # The stuck call did reach the service: once let go, it answers it.
+    bus.resume()
+    wait_for(lambda: bus.calls(stuck.member), 10, f"{stuck.member} at the service")
+    report(f"hung service, {stuck.member} stuck", lat)
 
 
 @test
@@ -315,10 +352,7 @@ def keys_are_answered_as_before_without_libnotify():
         eq(t.wait_exit(), 0)
         check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
     eq(bus.notifications(), [], "nothing reached the service")
-    print(f"# without libnotify: key to screen {1000 * min(lat):.0f}-{1000 * max(lat):.0f} ms "
-          f"over {len(lat)} keys", flush=True)
-    check(max(lat) < 0.100, f"a key took {1000 * max(lat):.0f} ms")
-
+    report("without libnotify", lat)
 
 def run_with_bus(t, mentor, *args):
     """dheya-meet ARGS in t, with a notification service and the $BROWSER recorder."""

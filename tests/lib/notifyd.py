@@ -7,6 +7,9 @@ python3-dbusmock's notification_daemon template on it, which records every call.
     ...
     summary, body, actions = bus.wait_notify(lambda n: n.summary == "Session in 5 min")
     bus.invoke(n.id, "join")            # the ActionInvoked signal, as a click would send it
+
+With monitor=True, dbus-monitor records every message on the bus, so that a test can see a
+call to the service go out and stay unanswered while the service hangs (pending_calls).
 """
 import atexit
 import json
@@ -52,8 +55,28 @@ class Notification:
         return f"<{self.id} {self.summary!r} {self.body!r} {self.actions}>"
 
 
+class Call:
+    """A method call to the notification service as dbus-monitor saw it go through the bus;
+    time is the bus's wall-clock time."""
+
+    def __init__(self, when, serial, sender, member):
+        self.time = when
+        self.serial = serial
+        self.sender = sender
+        self.member = member
+
+    def __eq__(self, other):
+        return (self.sender, self.serial) == (other.sender, other.serial)
+
+    def __hash__(self):
+        return hash((self.sender, self.serial))
+
+    def __repr__(self):
+        return f"<{self.member} from {self.sender} #{self.serial} at {self.time:.3f}>"
+
+
 class NotifyBus:
-    def __init__(self, scratch, caps="body body-markup actions", service=True):
+    def __init__(self, scratch, caps="body body-markup actions", service=True, monitor=False):
         self.dir = scratch.file(f"dbus-{id(self)}")
         os.makedirs(self.dir)
         conf = os.path.join(self.dir, "bus.conf")
@@ -65,13 +88,41 @@ class NotifyBus:
                                     stderr=open(os.path.join(self.dir, "bus.log"), "w"))
         self.address = self.bus.stdout.readline().strip()
         self.mock = None
+        self.monitor = None
         self.stopped = False
         atexit.register(self.close)
         if not self.address:
             raise AssertionError("dbus-daemon did not start")
         self.conn = dbus.bus.BusConnection(self.address)
+        if monitor:
+            self.start_monitor()
         if service:
             self.start_service(caps)
+
+    def start_monitor(self):
+        """Starts dbus-monitor on the bus and waits until it watches."""
+        self.monitor_log = os.path.join(self.dir, "monitor.log")
+        self.monitor = subprocess.Popen(
+            ["dbus-monitor", "--address", self.address, "--profile"],
+            stdout=open(self.monitor_log, "w"), stderr=subprocess.STDOUT)
+        # Becoming a monitor makes it lose its unique name: from then on it sees everything.
+        wait_for(lambda: "\tNameLost" in self._monitored(), 10, "dbus-monitor to watch the bus")
+
+    def _monitored(self):
+        with open(self.monitor_log, errors="replace") as f:
+            return f.read()
+
+    def pending_calls(self):
+        """The calls to the notification service's interface, oldest first, that it has not
+        answered (neither a reply nor an error has gone back through the bus)."""
+        calls, answered = [], set()
+        for line in self._monitored().splitlines():
+            f = line.split("\t")
+            if f[0] == "mc" and len(f) >= 8 and f[6] == NAME:
+                calls.append(Call(float(f[1]), f[2], f[3], f[7]))
+            elif f[0] in ("mr", "err") and len(f) >= 6:
+                answered.add((f[4], f[5]))  # (to whom, the serial it answers)
+        return [c for c in calls if (c.sender, c.serial) not in answered]
 
     def start_service(self, caps):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
@@ -88,6 +139,15 @@ class NotifyBus:
         """Stops the service (SIGSTOP): it keeps its name but never answers."""
         self.mock.send_signal(signal.SIGSTOP)
         self.stopped = True
+
+    def resume(self):
+        """Lets a hung service run again (SIGCONT): it answers what waited for it."""
+        self.mock.send_signal(signal.SIGCONT)
+        self.stopped = False
+
+    def calls(self, member):
+        """Every call of member (Notify, GetCapabilities...) that the service received."""
+        return [args for _, method, args in self.mock_if.GetCalls() if method == member]
 
     def notifications(self):
         """Every Notify call so far, oldest first."""
@@ -116,7 +176,7 @@ class NotifyBus:
         self.mock_if.EmitSignal(NAME, "ActionInvoked", "us", [dbus.UInt32(nid), action])
 
     def close(self):
-        for p in (self.mock, self.bus):
+        for p in (self.mock, self.monitor, self.bus):
             if p and p.poll() is None:
                 if p is self.mock and self.stopped:
                     p.send_signal(signal.SIGCONT)
