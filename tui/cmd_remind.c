@@ -33,6 +33,7 @@ struct remind {
     int status;
     bool loaded;      /* a refresh succeeded */
     bool load_failed; /* the last refresh failed: said once, until one succeeds */
+    struct pending_join *joins; /* Join actions waiting for the meeting route */
 };
 
 static int signal_pipe[2] = {-1, -1};
@@ -66,26 +67,123 @@ static void say(const char *fmt, ...)
 
 /* ---- the hooks ---- */
 
-/* The Join action: the meeting opened as the room's Enter opens it, and the join time
- * recorded so that the room's timer counts from it. */
+/* A Join action waiting for the platform's answer about its session. */
+struct pending_join {
+    struct remind *r;
+    char *id;
+    char *mentee;    /* from the list, for the notifications; may be NULL */
+    char *known_url; /* the list's link (join_url), or NULL */
+    struct pending_join *next;
+};
+
+static void pending_free(struct pending_join *pj)
+{
+    g_free(pj->id);
+    g_free(pj->mentee);
+    g_free(pj->known_url);
+    g_free(pj);
+}
+
+static void pending_unlink(struct pending_join *pj)
+{
+    for (struct pending_join **p = &pj->r->joins; *p; p = &(*p)->next) {
+        if (*p == pj) {
+            *p = pj->next;
+            return;
+        }
+    }
+}
+
+/* Nothing opened for the Join action: the mentor clicked and waits for a browser, so the
+ * reason goes where they look, a notification, as well as to the log. */
+static void cannot_join(const struct pending_join *pj, const char *mentee, const char *why)
+{
+    say("join %s: cannot join: %s", pj->id, why);
+    char *summary = mentee && *mentee ? g_strdup_printf("Cannot join the session with %s",
+                                                        mentee)
+                                      : g_strdup("Cannot join the session");
+    char *body = g_strdup_printf("%s.", why);
+    body[0] = g_ascii_toupper(body[0]);
+    notify_send(summary, body, NULL);
+    g_free(body);
+    g_free(summary);
+}
+
+/* The browser started on url (or the URL shown), and the join time recorded so that the
+ * room's timer counts from it. */
+static void launched(const struct pending_join *pj, enum join_outcome o, const char *url,
+                     const char *msg)
+{
+    if (jointime_get(pj->id) == 0) {
+        char err[300];
+        if (!jointime_set(pj->id, time(NULL), err, sizeof err))
+            say("the join time is not saved: %s", err);
+    }
+    say("join %s: %s", pj->id, msg);
+    if (o == JOIN_SHOW_URL)
+        notify_send("Open the meeting in your browser", url, NULL);
+}
+
+static void on_meeting(void *ud, struct api_result *res)
+{
+    struct pending_join *pj = ud;
+    struct remind *r = pj->r;
+    const char *browser = r->ctx->cfg->browser;
+    pending_unlink(pj);
+    char msg[800];
+    if (res && res->status == NET_OK) {
+        char *url = NULL;
+        enum join_outcome o = join_open(&res->meeting, browser, &url, msg, sizeof msg, NULL);
+        if (o == JOIN_REFUSED)
+            cannot_join(pj, res->meeting.user.name, msg);
+        else
+            launched(pj, o, url, msg);
+        g_free(url);
+    } else if (res && net_status_is_transient(res->status) && pj->known_url) {
+        /* The meeting itself is at the provider: a platform down or overloaded for the
+         * moment does not keep the mentor out of a meeting whose link is known. */
+        say("join %s: no answer from the platform (%s); opening the link from the last list",
+            pj->id, res->message);
+        enum join_outcome o = join_launch(pj->known_url, browser, msg, sizeof msg, NULL);
+        launched(pj, o, pj->known_url, msg);
+    } else {
+        snprintf(msg, sizeof msg, "the platform did not give the meeting: %s",
+                 res ? res->message : "out of memory");
+        cannot_join(pj, pj->mentee, msg);
+    }
+    api_result_free(res);
+    pending_free(pj);
+}
+
+/* The Join action, as the room's Enter: the meeting asked of the platform again (the route
+ * is "get or create", so a link the provider failed to make at booking is tried again, and
+ * a cancellation since the last list is seen), then opened. */
 static void on_join(void *ud, const char *id, const struct meeting *m)
 {
     struct remind *r = ud;
-    if (m == NULL) {
-        say("join %s: the session is no longer in the list", id);
+    for (struct pending_join *p = r->joins; p; p = p->next) {
+        if (strcmp(p->id, id) == 0) {
+            say("join %s: already asking the platform for the meeting", id);
+            return;
+        }
+    }
+    struct pending_join *pj = g_new0(struct pending_join, 1);
+    pj->r = r;
+    pj->id = g_strdup(id);
+    if (m) {
+        char msg[800];
+        pj->mentee = g_strdup(m->user.name);
+        pj->known_url = join_url(m, msg, sizeof msg);
+    }
+    struct api_call call = {.kind = API_MEETING, .session_id = id};
+    if (!api_start(r->ctx->api, &call, on_meeting, pj)) {
+        cannot_join(pj, pj->mentee, "out of memory");
+        pending_free(pj);
         return;
     }
-    char msg[800], *url = NULL;
-    enum join_outcome o = join_open(m, r->ctx->cfg->browser, &url, msg, sizeof msg, NULL);
-    say("join %s: %s", id, msg);
-    if (o != JOIN_REFUSED && jointime_get(id) == 0) {
-        char err[300];
-        if (!jointime_set(id, time(NULL), err, sizeof err))
-            say("the join time is not saved: %s", err);
-    }
-    if (o == JOIN_SHOW_URL)
-        notify_send("Open the meeting in your browser", url, NULL);
-    g_free(url);
+    pj->next = r->joins;
+    r->joins = pj;
+    say("join %s: asking the platform for the meeting", id);
 }
 
 static void on_unavailable(void *ud, const char *why)
@@ -254,6 +352,12 @@ int cmd_remind(struct cmd_context *ctx)
         run(&r);
         if (r.flush)
             outbox_flush_cancel(r.flush);
+        while (r.joins) {
+            struct pending_join *pj = r.joins;
+            r.joins = pj->next;
+            api_cancel(ctx->api, pj);
+            pending_free(pj);
+        }
         alerts_stop();
     } else {
         fprintf(stderr, "dheya-meet: remind: cannot start the notification thread\n");

@@ -38,16 +38,11 @@ char *join_url(const struct meeting *m, char *msg, size_t msglen)
     return url;
 }
 
-enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
-                            char *msg, size_t msglen, struct launch **watch)
+enum join_outcome join_launch(const char *url, const char *browser, char *msg, size_t msglen,
+                              struct launch **watch)
 {
     char what[600];
-    if (watch)
-        *watch = NULL;
-    *url = join_url(m, msg, msglen);
-    if (*url == NULL)
-        return JOIN_REFUSED;
-    switch (launcher_open(*url, browser, what, sizeof what, watch)) {
+    switch (launcher_open(url, browser, what, sizeof what, watch)) {
     case LAUNCH_STARTED:
         snprintf(msg, msglen, "opened in the browser (%s)", what);
         return JOIN_OPENED;
@@ -59,4 +54,15 @@ enum join_outcome join_open(const struct meeting *m, const char *browser, char *
         snprintf(msg, msglen, "%s", what);
         return JOIN_SHOW_URL;
     }
+}
+
+enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
+                            char *msg, size_t msglen, struct launch **watch)
+{
+    if (watch)
+        *watch = NULL;
+    *url = join_url(m, msg, msglen);
+    if (*url == NULL)
+        return JOIN_REFUSED;
+    return join_launch(*url, browser, msg, msglen, watch);
 }

@@ -18,9 +18,15 @@ enum join_outcome {
  * g_free), or NULL with msg saying why there is none. */
 char *join_url(const struct meeting *m, char *msg, size_t msglen);
 
-/* join_url, then the browser. *url receives the URL to open or show (caller frees with g_free; NULL when refused); msg
- * says what happened, for a person. watch is launcher_open's: NULL, or where a handle on
- * the started browser goes (NULL when none was started). */
+/* Starts the browser on url, a URL join_url gave (never JOIN_REFUSED); msg says what
+ * happened, for a person. watch is launcher_open's: NULL, or where a handle on the started
+ * browser goes (NULL when none was started). */
+enum join_outcome join_launch(const char *url, const char *browser, char *msg, size_t msglen,
+                              struct launch **watch);
+
+/* join_url, then join_launch. *url receives the URL to open or show (caller frees with
+ * g_free; NULL when refused); msg says what happened, for a person; watch as for
+ * join_launch. */
 enum join_outcome join_open(const struct meeting *m, const char *browser, char **url,
                             char *msg, size_t msglen, struct launch **watch);
 
