@@ -1,11 +1,17 @@
 """Desktop notifications on a private D-Bus session bus with python3-dbusmock's
-notification_daemon: the exact texts sent, markup escaped, the Join action launching the
-meeting, and no bus or a service that never answers costing nothing. Driven through
-`dheya-meet remind` (no terminal), and with the screens open in a real terminal (tmux):
-keys answered within 100 ms with no bus or a hung service, the Join action opening the
-room, "Feedback sent"."""
+notification_daemon: the exact texts sent for each kind (reminders, 5 minutes left, time is
+up, a participant joined, feedback sent or queued), markup escaped only for a service that
+reads markup, the Join action launching the meeting, a service without capabilities still
+used, a reminder whose record another process holds sent seconds later, and no bus or a
+service that never answers costing nothing. Driven through `dheya-meet remind` (no
+terminal), and with the screens open in a real terminal (tmux): keys answered within 100 ms
+with no bus, and while a call to a hung service is in flight; the Join action opening the
+room."""
 import ctypes
 import fcntl
+import hashlib
+import hmac
+import json
 import os
 import re
 import statistics
@@ -18,7 +24,8 @@ from harness import (CLIENT_BIN, SANITIZER_REPORT, Client, Scratch, Server,  # n
 from notifyd import NotifyBus, Remind  # noqa: E402
 from term import Term  # noqa: E402
 
-srv = Server()
+WEBHOOK_SECRET = "notify-webhook-secret"
+srv = Server(env={"WEBHOOK_SECRET": WEBHOOK_SECRET})
 pkg = srv.package()
 EVIL = '<b>Meera</b> & <a href="https://evil.example/">Co</a> <img src="file:///etc/passwd">'
 EVIL_ESCAPED = ("&lt;b&gt;Meera&lt;/b&gt; &amp; &lt;a href=&quot;https://evil.example/&quot;"
@@ -44,10 +51,32 @@ def hhmm(t):
     return time.strftime("%H:%M", time.gmtime(t))
 
 
-def client(mentor, marks="10"):
-    c = Client(srv, mentor["token"])
+def client(mentor, marks="10", server=srv, scratch=None):
+    c = Client(server, mentor["token"], scratch=scratch)
     c.config(f"remind_minutes = {marks}\n")
     return c
+
+
+def joined_at(c, booking_id, t):
+    """Records t as the mentor's join time of the session, as the room's Join does."""
+    d = os.path.join(c.env["XDG_STATE_HOME"], "dheya-meet", "joined")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, booking_id), "w") as f:
+        f.write(f"{t}\n")
+
+
+def webhook(event, booking_id, **extra):
+    """Sends the platform a signed jitsi webhook event, as the provider would."""
+    body = json.dumps({"id": f"evt-{event}-{booking_id}-{time.time()}", "event": event,
+                       "bookingId": booking_id, "occurredAt": time.strftime(
+                           "%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}).encode()
+    ts = str(int(time.time()))
+    mac = hmac.new(WEBHOOK_SECRET.encode(), ts.encode() + b"." + body,
+                   hashlib.sha256).hexdigest()
+    r = srv.request("POST", "/api/webhooks/meeting", body=body, headers={
+        "x-provider": "jitsi", "x-webhook-timestamp": ts, "x-webhook-signature":
+        f"sha256={mac}", "Content-Type": "application/json"})
+    eq(r.status, 200, r.body)
 
 
 @test
@@ -105,6 +134,29 @@ def a_service_without_markup_or_actions_gets_the_text_as_it_is():
         eq(n.actions, {}, f"caps {caps!r}")
         eq(r.stop()[0], 0)
         check("unavailable" not in r.log(), f"caps {caps!r}: {r.log()}")
+
+
+@test
+def five_minutes_left_then_time_is_up_for_a_session_joined():
+    mentor, mentee = cast(EVIL)
+    # Booked 15 minutes (the shortest) ending 12 s from now, joined at its start: "5 minutes
+    # left" is due at once, "time is up" as the booked time ends.
+    start, when = at(12 - 15 * 60)
+    end = start + 15 * 60
+    b = srv.book(mentee, mentor, pkg, when=when, duration=15)["booking"]
+    c = client(mentor)
+    joined_at(c, b["id"], start)
+    bus = NotifyBus(Scratch())
+    r = Remind(c, env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
+    n = bus.wait_notify(lambda n: n.summary == "5 minutes left")
+    eq(n.body, f"Session 1 with {EVIL_ESCAPED} ends at {hhmm(end)}")
+    check(n.time < end, f"sent {n.time - end:.1f} s after the end")
+    n = bus.wait_notify(lambda n: n.summary == "Time is up", timeout=30)
+    eq(n.body, f"Session 1 with {EVIL_ESCAPED}: the booked 15 min are over")
+    check(end < n.time < end + 3, f"sent {n.time - end:+.1f} s from the end")
+    eq(n.actions, {})
+    eq(r.stop()[0], 0)
+    eq([x.summary for x in bus.notifications()], ["5 minutes left", "Time is up"])
 
 
 class Inotify:
@@ -354,6 +406,7 @@ def keys_are_answered_as_before_without_libnotify():
     eq(bus.notifications(), [], "nothing reached the service")
     report("without libnotify", lat)
 
+
 def run_with_bus(t, mentor, *args):
     """dheya-meet ARGS in t, with a notification service and the $BROWSER recorder."""
     bus = NotifyBus(t.scratch)
@@ -404,6 +457,57 @@ def join_action_for_the_room_already_open_joins_there_instead_of_opening_another
         t.send_keys("y")
         eq(t.wait_exit(), 0)
         check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+
+
+@test
+def a_participant_joining_is_told_from_the_rooms_refresh():
+    mentor, mentee = cast()
+    # Booked 13 hours ago: not in the sessions the reminders watch (from 12 hours ago on), so
+    # only the room's refresh can tell of the participant.
+    b = srv.book(mentee, mentor, pkg, when=at(-13 * 3600)[1])["booking"]
+    with Term(100, 24) as t:
+        bus, _ = run_with_bus(t, mentor, "--session", b["id"])
+        t.wait_for("Session 1 with Meera Nair")
+        # The provider tells the platform; the room hears it on its next refresh (F5: now).
+        webhook("participant.joined", b["id"], participant={"name": EVIL,
+                                                            "email": mentee["email"]})
+        t.send_keys("F5")
+        t.wait_for("<b>Meera</b> & <a")  # among the room's participants
+        n = bus.wait_notify(lambda n: n.summary == "Participant joined")
+        eq(n.body, f"{EVIL_ESCAPED} joined the meeting of session 1")
+        eq(n.actions, {})
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+    eq([x.summary for x in bus.notifications()], ["Participant joined"])
+
+
+@test
+def feedback_queued_while_the_platform_is_down_is_a_notification_too():
+    down = Server()  # a platform of its own, to stop
+    mentor = down.user("Mentor Q", "mentor")
+    mentee = down.user(EVIL, email="queued@example.com")
+    b = down.book(mentee, mentor, down.package(), when=at(-30 * 60)[1])["booking"]
+    down.complete(b["id"], mentor)
+    with Term(100, 24) as t:
+        bus = NotifyBus(t.scratch)
+        c = client(mentor, server=down, scratch=t.scratch)
+        t.run([CLIENT_BIN, "--session", b["id"]],
+              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
+        t.wait_for("COMPLETED")
+        t.send_keys("f")
+        t.wait_for("How did the session")
+        t.send_keys("4")
+        down.stop()
+        t.send_keys("C-s")
+        n = bus.wait_notify(lambda n: n.summary == "Feedback queued")
+        eq(n.body, "The platform cannot be reached; your feedback on the session with "
+                   f"{EVIL_ESCAPED} is queued and will be sent.")
+        eq(len(c.queued()), 1)
+        t.send_keys("q")
+        eq(t.wait_exit(), 0)
+        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+    eq([x.summary for x in bus.notifications()], ["Feedback queued"])
 
 
 @test
