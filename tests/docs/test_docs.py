@@ -1,8 +1,11 @@
 """The documents a user reads: the man pages lint clean (mandoc and groff), say every option,
 command, config key, theme and environment variable the programs have, and `make install`
-puts them where man finds them; the README's hardening table names tests that exist."""
+puts them where man finds them, and the systemd user unit of `remind` with the path of the
+installed program, part of the graphical session, accepted by systemd-analyze; the README's
+hardening table names tests that exist."""
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -123,17 +126,21 @@ def dheya_server_page_has_every_command_option_and_variable():
        "environment variables")
 
 
+def make_install(*args):
+    """make install with args, the programs installed as they are built already (-o all
+    builds nothing)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    build = os.environ.get("BUILD", "build")
+    r = subprocess.run(["make", "-s", "-o", "all", "install", f"BUILD={build}", *args],
+                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    eq(r.returncode, 0, r.stdout + r.stderr)
+
+
 @test
 def make_install_puts_the_pages_where_man_finds_them():
     s = Scratch()
     dest = s.file("root")
-    # The programs are built already; -o all installs them as they are, building nothing.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    build = os.environ.get("BUILD", "build")
-    r = subprocess.run(["make", "-s", "-o", "all", "install", f"BUILD={build}", "PREFIX=/usr",
-                        f"DESTDIR={dest}"], cwd=ROOT, capture_output=True, text=True, env=env,
-                       timeout=60)
-    eq(r.returncode, 0, r.stdout + r.stderr)
+    make_install("PREFIX=/usr", f"DESTDIR={dest}")
     mandir = os.path.join(dest, "usr", "share", "man")
     for page, section in ((MEET_PAGE, "man1"), (SERVER_PAGE, "man8")):
         installed = os.path.join(mandir, section, os.path.basename(page))
@@ -144,6 +151,66 @@ def make_install_puts_the_pages_where_man_finds_them():
         w = subprocess.run(["man", "-M", mandir, "-w", name], capture_output=True, text=True)
         eq(w.stdout.strip(), os.path.join(mandir, "man" + section, f"{name}.{section}"),
            w.stderr)
+
+
+UNIT = "dheya-meet-remind.service"
+
+
+def unit_settings(path):
+    """{(section, key): [values]} of a unit file."""
+    out, section = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                section = line.strip("[]")
+                continue
+            key, _, value = line.partition("=")
+            out.setdefault((section, key), []).append(value)
+    return out
+
+
+@test
+def make_install_puts_the_remind_unit_in_the_graphical_session():
+    s = Scratch()
+    dest = s.file("root")
+    make_install("PREFIX=/usr", f"DESTDIR={dest}")
+    unit = os.path.join(dest, "usr", "lib", "systemd", "user", UNIT)
+    eq(stat.S_IMODE(os.stat(unit).st_mode), 0o644, unit)
+    with open(unit, encoding="utf-8") as f:
+        text = f.read()
+    eq(re.findall(r"@\w+@", text), [], "every placeholder substituted")
+    u = unit_settings(unit)
+    eq(u[("Service", "ExecStart")], ["/usr/bin/dheya-meet remind"], "the installed program")
+    # Started by the desktop's graphical-session.target, once it has given the user manager
+    # DISPLAY or WAYLAND_DISPLAY, stopped with it, never for an SSH login (default.target).
+    eq(u[("Install", "WantedBy")], ["graphical-session.target"])
+    eq(u[("Unit", "PartOf")], ["graphical-session.target"])
+    check("graphical-session.target" in u[("Unit", "After")][0].split(), u[("Unit", "After")])
+
+
+@test
+def systemd_analyze_accepts_the_installed_unit():
+    if shutil.which("systemd-analyze") is None:
+        print("# skipped: no systemd-analyze here", flush=True)
+        return
+    s = Scratch()
+    prefix = s.file("usr")
+    # No DESTDIR: ExecStart names a program that exists, which verify checks.
+    make_install(f"PREFIX={prefix}")
+    unit = os.path.join(prefix, "lib", "systemd", "user", UNIT)
+    eq(unit_settings(unit)[("Service", "ExecStart")], [f"{prefix}/bin/dheya-meet remind"])
+    runtime = s.file("runtime")
+    os.makedirs(runtime, mode=0o700)
+    # A user manager of its own (no running one needed); MANPATH so that the unit's
+    # Documentation= is checked against the installed page.
+    env = {"PATH": "/usr/bin:/bin", "HOME": s.path, "XDG_RUNTIME_DIR": runtime,
+           "MANPATH": os.path.join(prefix, "share", "man"), "LANG": "C.UTF-8"}
+    r = subprocess.run(["systemd-analyze", "--user", "verify", unit], capture_output=True,
+                       text=True, env=env, timeout=60)
+    eq((r.returncode, r.stdout + r.stderr), (0, ""), "systemd-analyze --user verify")
 
 
 @test
