@@ -70,6 +70,48 @@ def event_fields_are_exact():
     eq({str(a["ACTION"]) for a in e.walk("VALARM")}, {"DISPLAY"})
 
 
+def rfc5545_text(value):
+    """A TEXT value escaped as RFC 5545 3.3.11 asks."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def raw_event(uid):
+    """The event's own content lines as written (not its alarms'), unfolded: {NAME: value},
+    NAME without parameters."""
+    text = out.stdout.decode("utf-8").replace("\r\n ", "")
+    path, lines = [], {}
+    for line in text.split("\r\n"):
+        if line.startswith("BEGIN:"):
+            path.append(line[6:])
+            if path[-1] == "VEVENT":
+                lines = {}
+        elif line.startswith("END:"):
+            if path.pop() == "VEVENT" and lines.get("UID") == uid:
+                return lines
+        elif path and path[-1] == "VEVENT" and ":" in line:
+            name, _, value = line.partition(":")
+            check(name.split(";")[0] not in lines, f"{name} twice in {uid}")
+            lines[name.split(";")[0]] = value
+    raise AssertionError(f"no event {uid} in the output")
+
+
+@test
+def text_is_escaped_in_the_file_itself():
+    """icalendar reads an unescaped , ; or \\ back as the same text, so the parsed values
+    above would pass without the escaping: the bytes written must carry it."""
+    e = raw_event(f"dheya-booking-{first['id']}@dheya-meet")
+    eq(e["SUMMARY"], "Session 1 with " + rfc5545_text(NAME.strip()))
+    check("N\u00e1ir\\, Jr.\\; \\\\ the" in e["SUMMARY"], e["SUMMARY"])
+    desc = (f"Career Clarity, session 1 with {NAME.strip()}\nNotes:\n{NOTES}\n"
+            f"Meeting: {first['meetingUrl']}")
+    eq(e["DESCRIPTION"], rfc5545_text(desc))
+    check("Goals: A\\, B\\; and C \\\\ D\\nSecond line\\n\\n" in e["DESCRIPTION"],
+          e["DESCRIPTION"])
+    check("\n" not in e["DESCRIPTION"], "newlines written as \\n")
+    eq(e["URL"], first["meetingUrl"], "a URI value is not TEXT: written as it is")
+
+
 @test
 def cancelled_sessions_say_so_without_alarms():
     e = events[f"dheya-booking-{cancelled['id']}@dheya-meet"]
