@@ -130,10 +130,17 @@ static void cameras(GPtrArray *names)
     g_ptr_array_free(nodes, TRUE);
 }
 
+/* The same variables as the launcher's "no display" test (launcher.c), so that the hint
+ * and the launcher agree on what an SSH login is. */
 static bool over_ssh(void)
 {
-    const char *c = getenv("SSH_CONNECTION"), *t = getenv("SSH_TTY");
-    return (c && *c) || (t && *t);
+    static const char *const vars[] = {"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return true;
+    }
+    return false;
 }
 
 /* "what: A", "N whats: A, B", or "no what found", sanitized, with the SSH note. */

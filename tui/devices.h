@@ -5,8 +5,8 @@
  * so they are sanitized.
  *
  * DHEYA_DEVICES_ROOT, when set, is put in front of those paths (tests give a fake tree).
- * Over SSH (SSH_CONNECTION or SSH_TTY set) the hint says the devices are the remote
- * machine's, since the meeting runs in a browser on the mentor's own machine. */
+ * Over SSH (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set) the hint says the devices are the
+ * remote machine's, since the meeting runs in a browser on the mentor's own machine. */
 #ifndef TUI_DEVICES_H
 #define TUI_DEVICES_H
 

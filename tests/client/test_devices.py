@@ -68,13 +68,18 @@ def none_found():
     screen, _ = hints(NOTHING)
     check("[ ] Audio  no microphone found" in screen, screen)
     check("[ ] Video  no camera found" in screen, screen)
+    check("remote machine" not in screen, "no SSH note without SSH")
 
 
 @test
 def over_ssh_the_devices_are_the_remote_machines():
-    screen, _ = hints(NOTHING, SSH_CONNECTION="10.0.0.1 50000 10.0.0.2 22")
-    check("no camera found (on the remote machine; the meeting uses your local devices)"
-          in screen, screen)
+    """Any one of the variables the launcher takes for an SSH login (SSH_CLIENT alone is
+    what some sshd configurations and `su -` leave) gives the note."""
+    for var, value in (("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22"),
+                       ("SSH_CLIENT", "10.0.0.1 50000 22"), ("SSH_TTY", "/dev/pts/3")):
+        screen, _ = hints(NOTHING, **{var: value})
+        check("no camera found (on the remote machine; the meeting uses your local devices)"
+              in screen, f"{var}: {screen}")
 
 
 run()
