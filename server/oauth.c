@@ -69,6 +69,33 @@ static void failed(const struct oauth *o, const char *method, const char *url,
     }
 }
 
+/* After the tries-th answer of a call came as 429: waits for its Retry-After (a second
+ * when it has none) and returns true when one more try is allowed and still fits before
+ * the deadline. Otherwise returns false at once, with the reason it is not tried again in
+ * why ("rate limited; ..."). */
+static bool rate_limit_wait(const struct fetch_response *rs, int tries, double deadline,
+                            char *why, size_t whylen)
+{
+    if (tries >= RATE_LIMITED_TRIES) {
+        snprintf(why, whylen, "rate limited; gave up after %d tries", RATE_LIMITED_TRIES);
+        return false;
+    }
+    double wait = rs->retry_after >= 0 ? (double)rs->retry_after : 1.0;
+    /* Only a wait that leaves time for the call itself. */
+    if (provider_now() + wait + 0.5 >= deadline) {
+        if (rs->retry_after >= 0)
+            snprintf(why, whylen, "rate limited; its Retry-After of %ld s ends past the time "
+                     "limit", rs->retry_after);
+        else
+            snprintf(why, whylen, "rate limited; no time left to try again");
+        return false;
+    }
+    struct timespec ts = {.tv_sec = (time_t)wait,
+                          .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
 /* Asks the token endpoint for a token; on success *token (caller frees) and *lifetime. */
 static bool request_token(struct oauth *o, double deadline, char **token, double *lifetime,
                           char *err, size_t errlen)
@@ -78,8 +105,16 @@ static bool request_token(struct oauth *o, double deadline, char **token, double
                                .content_type = "application/x-www-form-urlencoded",
                                .body = o->form, .deadline = deadline};
     struct fetch_response rs;
-    char why[160] = "";
-    bool ok = fetch(&rq, &rs, why, sizeof why) && rs.status == 200;
+    char why[160] = "", limited[96] = "";
+    bool answered;
+    for (int tries = 1;; tries++) {
+        answered = fetch(&rq, &rs, why, sizeof why);
+        if (!answered || rs.status != 429 ||
+            !rate_limit_wait(&rs, tries, deadline, limited, sizeof limited))
+            break;
+        fetch_response_free(&rs);
+    }
+    bool ok = answered && rs.status == 200;
     json_t *j = ok ? json_loads(rs.body, 0, NULL) : NULL;
     const char *t = json_string_value(json_object_get(j, "access_token"));
     json_t *expires = json_object_get(j, "expires_in");
@@ -94,6 +129,8 @@ static bool request_token(struct oauth *o, double deadline, char **token, double
         failed(o, "POST", o->token_url, &rs, why, err, errlen);
         if (rs.status == 400 || rs.status == 401 || rs.status == 403)
             snprintf(err + strlen(err), errlen - strlen(err), " (%s)", o->refused);
+        else if (rs.status == 429)
+            snprintf(err + strlen(err), errlen - strlen(err), " (%s)", limited);
     } else {
         *token = strdup(t);
         *lifetime = (double)json_integer_value(expires);
@@ -105,7 +142,8 @@ static bool request_token(struct oauth *o, double deadline, char **token, double
 }
 
 /* A token that is not `stale` (the one an API call was refused with): the cached one, or a
- * new one fetched by this request or by the one already fetching. Caller frees *token. */
+ * new one fetched by this request or by the one already fetching, waiting for that one no
+ * later than deadline. Caller frees *token. */
 static bool get_token(struct oauth *o, const char *stale, double deadline, char **token,
                       char *err, size_t errlen)
 {
@@ -122,10 +160,22 @@ static bool get_token(struct oauth *o, const char *stale, double deadline, char 
         }
         if (!o->fetching)
             break;
-        if (pthread_cond_timedwait(&o->fetched, &o->lock, &until) == ETIMEDOUT) {
+        unsigned long ended = o->fetches;
+        while (o->fetches == ended) {
+            if (pthread_cond_timedwait(&o->fetched, &o->lock, &until) == ETIMEDOUT &&
+                o->fetches == ended) {
+                pthread_mutex_unlock(&o->lock);
+                snprintf(err, errlen, "%s: timed out after %u s waiting for an access token",
+                         o->provider, provider_timeout());
+                return false;
+            }
+        }
+        /* The fetch waited for failed: that is this request's answer too. Asking again at
+         * once would only repeat it, once per waiting request, to an endpoint that is down
+         * or refusing. */
+        if (o->failed) {
+            snprintf(err, errlen, "%s", o->failure);
             pthread_mutex_unlock(&o->lock);
-            snprintf(err, errlen, "%s: timed out after %u s waiting for an access token",
-                     o->provider, provider_timeout());
             return false;
         }
     }
@@ -136,6 +186,8 @@ static bool get_token(struct oauth *o, const char *stale, double deadline, char 
     bool ok = request_token(o, deadline, &fresh, &lifetime, err, errlen);
     pthread_mutex_lock(&o->lock);
     o->fetching = false;
+    o->fetches++;
+    o->failed = !ok;
     if (ok) {
         free(o->token);
         o->token = fresh;
@@ -143,6 +195,8 @@ static bool get_token(struct oauth *o, const char *stale, double deadline, char 
         o->expires = provider_now() + (lifetime > 120 ? lifetime - 60 : lifetime / 2);
         *token = strdup(fresh);
         ok = *token != NULL;
+    } else {
+        snprintf(o->failure, sizeof o->failure, "%s", err);
     }
     pthread_cond_broadcast(&o->fetched);
     pthread_mutex_unlock(&o->lock);
@@ -163,7 +217,8 @@ bool oauth_call(struct oauth *o, const char *method, const char *url, json_t *bo
         free(text);
         return false;
     }
-    for (int tries = 0; tries < RATE_LIMITED_TRIES;) {
+    /* Each pass ends in a break, but for a new token after a 401 or a wait after a 429. */
+    for (int tries = 0;;) {
         char auth[4200], why[160] = "";
         snprintf(auth, sizeof auth, "Bearer %s", token);
         struct fetch_request rq = {.method = method, .url = url, .authorization = auth,
@@ -185,16 +240,11 @@ bool oauth_call(struct oauth *o, const char *method, const char *url, json_t *bo
             continue;
         }
         tries++;
-        if (answered && rs.status == 429 && tries < RATE_LIMITED_TRIES) {
-            double wait = rs.retry_after >= 0 ? (double)rs.retry_after : 1.0;
-            /* Only a wait that leaves time for the call itself. */
-            if (provider_now() + wait + 0.5 < deadline) {
-                fetch_response_free(&rs);
-                struct timespec ts = {.tv_sec = (time_t)wait,
-                                      .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
-                nanosleep(&ts, NULL);
-                continue;
-            }
+        char limited[96] = "";
+        if (answered && rs.status == 429 &&
+            rate_limit_wait(&rs, tries, deadline, limited, sizeof limited)) {
+            fetch_response_free(&rs);
+            continue;
         }
         if (answered && rs.status >= 200 && rs.status < 300) {
             json_error_t je;
@@ -211,8 +261,7 @@ bool oauth_call(struct oauth *o, const char *method, const char *url, json_t *bo
         } else {
             failed(o, method, url, &rs, why, err, errlen);
             if (rs.status == 429)
-                snprintf(err + strlen(err), errlen - strlen(err), " (rate limited%s)",
-                         rs.retry_after > 0 ? "; Retry-After is past the time limit" : "");
+                snprintf(err + strlen(err), errlen - strlen(err), " (%s)", limited);
         }
         fetch_response_free(&rs);
         break;

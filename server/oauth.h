@@ -3,10 +3,13 @@
  *
  * A token is fetched when first needed and kept until shortly before its expires_in; the
  * requests that need one while it is being fetched wait for that fetch rather than making
- * their own, so many bookings cost one token request. An API call answered 401 gets a new
- * token and is made once more; one answered 429 is made again after its Retry-After when
- * that still fits before the deadline. Messages name the provider, the status and the
- * method and path, never a credential or a token. */
+ * their own, so many bookings cost one token request, and when that fetch fails each of them
+ * gets its failure instead of asking again in turn. Each waits no longer than its own
+ * deadline; requests that need no provider call never touch the token. An API call answered
+ * 401 gets a new token and is made once more; a call answered 429, the token request
+ * included, is made again after its Retry-After when that still fits before the deadline.
+ * Messages name the provider, the status and the method and path, never a credential or a
+ * token. */
 #ifndef SERVER_OAUTH_H
 #define SERVER_OAUTH_H
 
@@ -27,6 +30,9 @@ struct oauth {
     pthread_mutex_t lock;
     pthread_cond_t fetched;  /* a fetch ended */
     bool fetching;
+    unsigned long fetches;   /* fetches ended so far: a waiter sees its fetch end */
+    bool failed;             /* the last fetch that ended failed, saying failure */
+    char failure[256];
     char *token;
     double expires;          /* provider_now() time to fetch a new one */
 };

@@ -6,10 +6,10 @@ API), required body fields and their JSON types. A request that breaks the contr
 answered 400 and recorded in `violations`, which a test expects to stay empty. Answers are
 shaped as the real services document them.
 
-Faults are queued with fault(method, path_pattern, kind, arg, count) and consumed by the
-next matching requests: "status" (answer arg, e.g. 503), "429" (Retry-After: arg seconds),
-"hang" (never answer until close()), "slow" (answer after arg seconds), "malformed" (a 2xx
-whose body is not JSON), "expire" (every token issued so far stops working first, so the
+Faults are queued with fault(method, path_pattern, kind, arg, count, delay) and consumed by
+the next matching requests, each first waiting delay seconds: "status" (answer arg, e.g.
+503), "429" (Retry-After: arg seconds), "hang" (never answer until close()), "slow" (answer
+after arg seconds), "malformed" (a 2xx whose body is not JSON), "expire" (every token issued so far stops working first, so the
 request is answered 401 as an expired token is), "lost" (the request takes effect, its
 answer never comes: the connection is closed)."""
 import base64
@@ -79,7 +79,7 @@ class Standin:
         self.lock = threading.Lock()
         self.calls = []        # (method, path) of every request, in order
         self.violations = []   # what broke the contract
-        self.faults = []       # [method, path regex, kind, arg, count left]
+        self.faults = []       # [method, path regex, kind, arg, count left, delay]
         self.tokens = set()    # tokens that work now
         self.token_requests = 0
         self.expires_in = 3599
@@ -108,9 +108,9 @@ class Standin:
         self.server.shutdown()
         self.server.server_close()
 
-    def fault(self, method, pattern, kind, arg=None, count=1):
+    def fault(self, method, pattern, kind, arg=None, count=1, delay=0):
         with self.lock:
-            self.faults.append([method, re.compile(pattern), kind, arg, count])
+            self.faults.append([method, re.compile(pattern), kind, arg, count, delay])
 
     def clear_faults(self):
         with self.lock:
@@ -127,8 +127,8 @@ class Standin:
             for f in self.faults:
                 if f[0] == rq.method and f[1].fullmatch(rq.path) and f[4] > 0:
                     f[4] -= 1
-                    return f[2], f[3]
-        return None, None
+                    return f[2], f[3], f[5]
+        return None, None, 0
 
     def new_token(self):
         tok = "tok-" + "".join(random.choice("abcdef0123456789") for _ in range(24))
@@ -148,7 +148,9 @@ class Standin:
         rq = Request(h)
         with self.lock:
             self.calls.append((rq.method, rq.path))
-        kind, arg = self._take_fault(rq)
+        kind, arg, delay = self._take_fault(rq)
+        if delay:
+            time.sleep(delay)
         if kind == "hang":
             self.released.wait(120)
             h.close_connection = True

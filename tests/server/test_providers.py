@@ -41,6 +41,13 @@ def cancel(srv, booking_id, who):
     return srv.request("POST", f"/api/bookings/{booking_id}/cancel", token=who["token"])
 
 
+def timed(fn):
+    """fn's result and the seconds it took."""
+    start = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - start
+
+
 # ---------------------------------------------------------------------------------------
 # Jitsi: the routes themselves, with a provider that has nothing to update or delete.
 
@@ -317,15 +324,40 @@ def zoom_429_waits_for_retry_after_within_the_bound():
     check(b["meetingUrl"], b)
     check(1 <= took < BOUND, f"waited {took:.2f} s")
     eq(len(zoom.created) - made, 1)
-    # A Retry-After past the bound is not waited for: reported at once.
+    # A Retry-After past the bound is not waited for: reported at once, saying so.
     zoom.fault("POST", "/v2/users/me/meetings", "429", 3600)
     start = time.monotonic()
     b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
     check(time.monotonic() - start < 1, "no wait")
     eq(b["meetingUrl"], None)
-    check(b["meetingError"].startswith("zoom: 429 from POST /v2/users/me/meetings"),
-          b["meetingError"])
+    eq(b["meetingError"], "zoom: 429 from POST /v2/users/me/meetings: Too many requests "
+       "(rate limited; its Retry-After of 3600 s ends past the time limit)")
     check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "the next GET makes it")
+    # Three 429s that each fit: the third ends it, and the message says that, not the time.
+    zoom.fault("POST", "/v2/users/me/meetings", "429", 0, count=3)
+    b = zsrv.book(z_mentee, z_mentor, z_pkg)["booking"]
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], "zoom: 429 from POST /v2/users/me/meetings: Too many requests "
+       "(rate limited; gave up after 3 tries)")
+
+
+@test
+def zoom_token_429_waits_for_retry_after_within_the_bound():
+    tokens = zoom.count("POST", "/oauth/token")
+    zoom.fault("POST", "/v2/users/me/meetings", "expire")
+    zoom.fault("POST", "/oauth/token", "429", 1)
+    b, took = timed(lambda: zsrv.book(z_mentee, z_mentor, z_pkg)["booking"])
+    check(b["meetingUrl"], b)
+    check(1 <= took < BOUND, f"waited {took:.2f} s")
+    eq(zoom.count("POST", "/oauth/token") - tokens, 2, "the one refused, the one after")
+    zoom.fault("POST", "/v2/users/me/meetings", "expire")
+    zoom.fault("POST", "/oauth/token", "429", 3600)
+    b, took = timed(lambda: zsrv.book(z_mentee, z_mentor, z_pkg)["booking"])
+    check(took < 1, f"no wait: {took:.2f} s")
+    eq(b["meetingError"], "zoom: 429 from POST /oauth/token: Too many requests (rate "
+       "limited; its Retry-After of 3600 s ends past the time limit)")
+    check(meeting(zsrv, b["id"], z_mentee)["meetingUrl"], "the next GET makes it")
+    eq(zoom.violations, [])
 
 
 @test
@@ -474,6 +506,73 @@ def zoom_refused_credentials_are_reported_without_secrets():
     bad.close()
     for tok in zoom.tokens:
         check(tok not in zsrv.stderr(10**6), "no token in the log")
+
+
+def cold_zoom_server():
+    """A dheya-server on the Zoom stand-in that has no token yet, and its cast."""
+    srv = Server(args=["--quiet"], env=zoom_env(zoom))
+    return (srv, *srv.cast("Cold"))
+
+
+@test
+def zoom_cold_token_cache_many_concurrent_bookings_one_token_request():
+    srv, mentor, mentee, pkg = cold_zoom_server()
+    tokens = zoom.count("POST", "/oauth/token")
+    zoom.fault("POST", "/oauth/token", "slow", 1)
+    books = in_parallel([lambda n=n: srv.book(mentee, mentor, pkg, number=n)
+                         for n in range(1, 7)])
+    eq(zoom.count("POST", "/oauth/token") - tokens, 1, "one token request for six bookings")
+    for m in books:
+        check(m["booking"]["meetingUrl"], m)
+    eq(srv.stop(), 0)
+
+
+@test
+def zoom_failed_token_request_is_the_answer_of_its_waiters():
+    srv, mentor, mentee, pkg = cold_zoom_server()
+    tokens = zoom.count("POST", "/oauth/token")
+    zoom.fault("POST", "/oauth/token", "status", 503, delay=1)
+    books = in_parallel([lambda n=n: srv.book(mentee, mentor, pkg, number=n)
+                         for n in range(1, 5)])
+    eq(zoom.count("POST", "/oauth/token") - tokens, 1, "the waiters did not ask in turn")
+    for m in books:
+        eq(m["booking"]["meetingUrl"], None)
+        eq(m["booking"]["meetingError"], "zoom: 503 from POST /oauth/token: Service "
+           "unavailable")
+    check(meeting(srv, books[0]["booking"]["id"], mentee)["meetingUrl"], "asked again later")
+    eq(srv.stop(), 0)
+
+
+@test
+def zoom_hanging_token_endpoint_holds_only_requests_that_need_it():
+    srv, mentor, mentee, pkg = cold_zoom_server()
+    ready = srv.book(mentee, mentor, pkg)["booking"]
+    srv.restart()  # no token again; the URL is stored
+    tokens = zoom.count("POST", "/oauth/token")
+    zoom.fault("POST", "/oauth/token", "hang")
+    results = {}
+
+    def book(name):
+        results[name] = timed(lambda: srv.book(mentee, mentor, pkg)["booking"])
+    first = threading.Thread(target=book, args=("first",))
+    first.start()
+    wait_for(lambda: zoom.count("POST", "/oauth/token") > tokens, 5, "the hanging token call")
+    later = threading.Thread(target=book, args=("later",))
+    later.start()
+    m, took = timed(lambda: meeting(srv, ready["id"], mentor))
+    eq(m["meetingUrl"], ready["meetingUrl"])
+    r, took_list = timed(lambda: srv.request("GET", "/api/sessions", token=mentee["token"]))
+    eq(r.status, 200, r.body)
+    check(took < 1 and took_list < 1, f"held: {took:.2f} s, {took_list:.2f} s")
+    first.join(BOUND + 5)
+    later.join(BOUND + 5)
+    for name in ("first", "later"):
+        b, took = results[name]
+        eq(b["meetingError"], f"zoom: timed out after {BOUND} s (POST /oauth/token)", name)
+        check(took < BOUND + 1, f"{name} waited past its own bound: {took:.2f} s")
+    eq(zoom.count("POST", "/oauth/token") - tokens, 1, "the waiter took the first's failure")
+    check(meeting(srv, results["later"][0]["id"], mentee)["meetingUrl"], "asked again later")
+    eq(srv.stop(), 0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -662,6 +761,38 @@ def google_reschedule_and_cancel_reach_the_calendar():
     eq(cancel(gsrv, b["id"], g_mentor).status, 200)
     eq(google.count("DELETE", EVENTS + "/" + event_of(b)["id"]), 1, "410 counts as deleted")
     eq(google.violations, [])
+
+
+@test
+def google_429_waits_for_retry_after_within_the_bound():
+    made = len(google.created)
+    google.fault("POST", EVENTS, "429", 1)
+    b, took = timed(lambda: gsrv.book(g_mentee, g_mentor, g_pkg)["booking"])
+    check(b["meetingUrl"], b)
+    check(1 <= took < BOUND, f"waited {took:.2f} s")
+    eq(len(google.created) - made, 1)
+    google.fault("POST", EVENTS, "429", 3600)
+    b, took = timed(lambda: gsrv.book(g_mentee, g_mentor, g_pkg)["booking"])
+    check(took < 1, f"no wait: {took:.2f} s")
+    eq(b["meetingUrl"], None)
+    eq(b["meetingError"], f"google-meet: 429 from POST {EVENTS}: Too many requests (rate "
+       "limited; its Retry-After of 3600 s ends past the time limit)")
+    check(meeting(gsrv, b["id"], g_mentee)["meetingUrl"], "the next GET makes it")
+    eq(len(google.created) - made, 2)
+
+
+@test
+def google_cold_token_cache_many_concurrent_bookings_one_token_request():
+    srv = Server(args=["--quiet"], env=google_env(google))
+    mentor, mentee, pkg = srv.cast("Cold")
+    tokens = google.count("POST", "/token")
+    google.fault("POST", "/token", "slow", 1)
+    books = in_parallel([lambda n=n: srv.book(mentee, mentor, pkg, number=n)
+                         for n in range(1, 6)])
+    eq(google.count("POST", "/token") - tokens, 1, "one token request for five bookings")
+    for m in books:
+        check(m["booking"]["meetingUrl"], m)
+    eq(srv.stop(), 0)
 
 
 @test
