@@ -92,7 +92,7 @@ def server_killed_then_restarted_with_the_notification_service_hung():
     mentor, mentee, pkg = srv.cast("Kim")
     b = srv.book(mentee, mentor, pkg, when=iso(-300))["booking"]
     # Kim's next session starts in 4 minutes, inside the default 10-minute mark: its reminder
-    # falls due at once, and its Notify call sticks on the hung service.
+    # falls due at once, and the notification thread's first call sticks on the hung service.
     srv.book(mentee, mentor, pkg, when=iso(240), number=2)
     with Term(80, 24) as t:
         bus = NotifyBus(t.scratch)
