@@ -44,7 +44,7 @@ static const char usage[] =
     "  --help, --version\n"
     "\n"
     "Environment: MEETING_PROVIDER (jitsi, zoom or google-meet; default jitsi),\n"
-    "MEETING_PROVIDER_TIMEOUT (seconds a provider call may take, 1-60, default 10),\n"
+    "MEETING_PROVIDER_TIMEOUT (seconds a provider call may take, 1-10, default 10),\n"
     "JITSI_DOMAIN (meet.jit.si), JITSI_ROOM_PREFIX (dheya-session);\n"
     "zoom: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET (a Server-to-Server OAuth app);\n"
     "google-meet: GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REFRESH_TOKEN;\n"

@@ -10,6 +10,11 @@
  * of the meeting route, which should not pay for a provider that is down on every call. */
 #define RETRY_SECONDS 60
 
+/* The most time one request spends on the provider, its wait for another request on the
+ * same booking included: under dheya-meet's total timeout of 15 s, with time left for the
+ * database and the answer. */
+#define REQUEST_SECONDS 13.0
+
 /* A booking some request is asking the provider about; lives on that request's stack. */
 struct busy {
     const char *id;
@@ -95,6 +100,14 @@ static void guard_leave(struct meetings *m, struct busy *slot)
     pthread_mutex_unlock(&m->lock);
 }
 
+/* The bound of one request's provider work, its wait included: time to wait for one other
+ * request's call and to make its own, within REQUEST_SECONDS. */
+static double request_seconds(void)
+{
+    double twice = 2.0 * provider_timeout();
+    return twice < REQUEST_SECONDS ? twice : REQUEST_SECONDS;
+}
+
 /* Asks the provider for the meeting row lacks (its details, if a meeting was made whose
  * URL was not ready) and stores the outcome, failure included. */
 static void make_meeting(struct meetings *m, struct db_provider_row *row, double deadline)
@@ -157,20 +170,23 @@ static void push_change(struct meetings *m, const struct db_provider_row *row,
  * change always sends itself, after whatever was under way. */
 static void settle(struct meetings *m, const char *id, bool change)
 {
-    double deadline = provider_now() + provider_timeout();
+    double bound = provider_now() + request_seconds();
     struct busy slot;
-    /* The request under way ends by its own deadline, at most one provider_timeout() away;
-     * the second of grace covers its database write. */
-    enum entry how = guard_enter(m, id, &slot, deadline + 1);
+    enum entry how = guard_enter(m, id, &slot, bound);
     if (how == TIMED_OUT) {
-        fprintf(stderr, "meetings: booking %s: another request is still asking the provider "
-                "past its time limit\n", id);
+        fprintf(stderr, "meetings: booking %s: other requests for it kept the provider busy "
+                "past this request's time limit; nothing was asked of it\n", id);
         return;
     }
     if (how == ENTERED_AFTER_WAIT && !change) {
         guard_leave(m, &slot);
         return;
     }
+    /* This request's own call may take provider_timeout() from now, not from its arrival:
+     * a change queued behind a slow call is not left with what that call did not use. */
+    double deadline = provider_now() + provider_timeout();
+    if (deadline > bound)
+        deadline = bound;
     struct db_provider_row row;
     if (db_provider_row(m->db, id, &row) == DB_OK) {
         if (!change && row.url == NULL && strcmp(row.status, "SCHEDULED") == 0)

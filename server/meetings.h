@@ -1,6 +1,8 @@
 /* Bookings and their meetings at the provider together: booking, "get or create",
  * rescheduling and cancelling, each a short database write and, outside any transaction, a
- * provider call bounded by provider_timeout().
+ * provider call bounded by provider_timeout() from when it can start. One request's
+ * provider work, its wait for another request included, ends within 13 s, under
+ * dheya-meet's total timeout of 15 s.
  *
  * One provider call per booking at a time: a per-booking guard in this process (one server
  * process serves a database). A GET that finds another request already asking the

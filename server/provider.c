@@ -1,5 +1,6 @@
 #include "server/provider.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ double provider_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* MEETING_PROVIDER_TIMEOUT: whole seconds from 1 to 60. */
+/* MEETING_PROVIDER_TIMEOUT: whole seconds from 1 to PROVIDER_TIMEOUT_MAX. */
 static bool read_timeout(char *err, size_t errlen)
 {
     const char *v = getenv("MEETING_PROVIDER_TIMEOUT");
@@ -40,9 +41,15 @@ static bool read_timeout(char *err, size_t errlen)
         return true;
     char *end;
     long n = strtol(v, &end, 10);
-    if (*end != '\0' || n < 1 || n > 60 || v[0] == '-' || v[0] == '+') {
+    if (!isdigit((unsigned char)v[0]) || *end != '\0' || n < 1) {
         snprintf(err, errlen, "MEETING_PROVIDER_TIMEOUT=%.20s: expected whole seconds from 1 "
-                 "to 60", v);
+                 "to %d", v, PROVIDER_TIMEOUT_MAX);
+        return false;
+    }
+    if (n > PROVIDER_TIMEOUT_MAX) {
+        snprintf(err, errlen, "MEETING_PROVIDER_TIMEOUT=%.20s: at most %d seconds, since "
+                 "dheya-meet gives up on a request after 15 s and a request may first wait "
+                 "for another one's provider call", v, PROVIDER_TIMEOUT_MAX);
         return false;
     }
     timeout_seconds = (unsigned)n;

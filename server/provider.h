@@ -69,9 +69,15 @@ struct provider {
  * to another provider. */
 const struct provider *provider_from_env(char *err, size_t errlen);
 
+/* The most MEETING_PROVIDER_TIMEOUT may be. dheya-meet gives up on a request after 15 s,
+ * and a request may wait for another one's provider call on the same booking before making
+ * its own (meetings.c bounds the two together at 13 s): a longer call would be cut there,
+ * or the client would give up first. */
+#define PROVIDER_TIMEOUT_MAX 10
+
 /* How long one provider operation may take in all, token and retries included, in seconds:
- * MEETING_PROVIDER_TIMEOUT (1 to 60), default 10. Read by provider_from_env, which refuses
- * a bad value. */
+ * MEETING_PROVIDER_TIMEOUT (1 to PROVIDER_TIMEOUT_MAX), default 10. Read by
+ * provider_from_env, which refuses a bad value. */
 unsigned provider_timeout(void);
 
 /* Seconds on a monotonic clock: deadlines are provider_now() + provider_timeout(). */

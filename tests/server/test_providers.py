@@ -48,6 +48,15 @@ def timed(fn):
     return result, time.monotonic() - start
 
 
+def owed(srv, booking_id):
+    """How many of the booking's changes its provider's meeting does not reflect yet."""
+    with sqlite3.connect(srv.db) as c:
+        n = c.execute("SELECT sync_wanted - sync_done FROM bookings WHERE id = ?",
+                      (booking_id,)).fetchone()[0]
+    c.close()
+    return n
+
+
 # ---------------------------------------------------------------------------------------
 # Jitsi: the routes themselves, with a provider that has nothing to update or delete.
 
@@ -240,6 +249,11 @@ def zoom_is_refused_at_start_without_each_credential():
     refused_at_start(dict(base, ZOOM_OAUTH_URL="ftp://127.0.0.1/token"), "ZOOM_OAUTH_URL")
     refused_at_start(dict(base, ZOOM_API_URL="https://user:pw@api.zoom.us/v2"), "ZOOM_API_URL")
     refused_at_start(dict(base, MEETING_PROVIDER_TIMEOUT="0"), "MEETING_PROVIDER_TIMEOUT")
+    # Past 10 s dheya-meet, which gives up after 15 s, would give up first.
+    for long in ("11", "60"):
+        refused_at_start(dict(base, MEETING_PROVIDER_TIMEOUT=long),
+                         f"MEETING_PROVIDER_TIMEOUT={long}: at most 10 seconds", "15 s")
+    eq(Server(args=["--quiet"], env=dict(base, MEETING_PROVIDER_TIMEOUT="10")).stop(), 0)
     eq(zoom.calls, [], "nothing was asked of Zoom")
 
 
@@ -506,6 +520,31 @@ def zoom_refused_credentials_are_reported_without_secrets():
     bad.close()
     for tok in zoom.tokens:
         check(tok not in zsrv.stderr(10**6), "no token in the log")
+
+
+ZOOM_CREATE = "/v2/users/me/meetings"
+
+
+@test
+def zoom_change_queued_behind_a_slow_create_gets_its_own_time():
+    zoom.fault("POST", ZOOM_CREATE, "status", 502)
+    b = zsrv.book(z_mentee, z_mentor, z_pkg, duration=60)["booking"]
+    eq(b["meetingUrl"], None)
+    posts = zoom.count("POST", ZOOM_CREATE)
+    zoom.fault("POST", ZOOM_CREATE, "slow", BOUND - 0.6)
+    got = {}
+    t = threading.Thread(target=lambda: got.update(m=meeting(zsrv, b["id"], z_mentee)))
+    t.start()
+    wait_for(lambda: zoom.count("POST", ZOOM_CREATE) > posts, 5, "the slow create")
+    # The PATCH waits for the create, then has a whole call's time for its own, slow too.
+    zoom.fault("PATCH", r"/v2/meetings/\d+", "slow", 1)
+    r, took = timed(lambda: patch(zsrv, b["id"], z_mentor, {"duration": 45}))
+    t.join(BOUND + 5)
+    eq(r.status, 200, r.body)
+    mid = [m["id"] for m in zoom.created if m["join_url"] == got["m"]["meetingUrl"]][0]
+    eq(zoom.meetings[mid]["duration"], 45)
+    eq(owed(zsrv, b["id"]), 0, "the new time counts as sent")
+    check(took < 2 * BOUND + 1, f"and the request stayed bounded: {took:.2f} s")
 
 
 def cold_zoom_server():

@@ -1,5 +1,5 @@
 /* The providers' small parts: text made fit for a provider's JSON, base URLs from the
- * environment, paths for messages. */
+ * environment, paths for messages, the bound of a provider call. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,12 +71,46 @@ static void url_paths_leave_out_host_and_query(void **state)
     assert_string_equal(path, "/");
 }
 
+/* MEETING_PROVIDER_TIMEOUT is 1 to 10 seconds: past 10, dheya-meet (15 s in all) would give
+ * up on a request that waits for another one's call before making its own. */
+static void provider_timeout_is_one_to_ten_seconds(void **state)
+{
+    char err[256];
+    unsetenv("JITSI_DOMAIN");
+    unsetenv("JITSI_ROOM_PREFIX");
+    setenv("MEETING_PROVIDER", "jitsi", 1);
+    const char *good[] = {"1", "7", "10"};
+    const unsigned seconds[] = {1, 7, 10};
+    for (size_t i = 0; i < 3; i++) {
+        setenv("MEETING_PROVIDER_TIMEOUT", good[i], 1);
+        assert_non_null(provider_from_env(err, sizeof err));
+        assert_int_equal(provider_timeout(), seconds[i]);
+    }
+    const char *bad[] = {"11", "60", "0", "-5", "+5", "5s", " 5", "abc", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("MEETING_PROVIDER_TIMEOUT", bad[i], 1);
+        err[0] = '\0';
+        assert_null(provider_from_env(err, sizeof err));
+        assert_non_null(strstr(err, "MEETING_PROVIDER_TIMEOUT="));
+        assert_non_null(strstr(err, "10"));
+        assert_int_equal(provider_timeout(), 10); /* the last good value stands */
+    }
+    setenv("MEETING_PROVIDER_TIMEOUT", "11", 1);
+    assert_null(provider_from_env(err, sizeof err));
+    assert_string_equal(err, "MEETING_PROVIDER_TIMEOUT=11: at most 10 seconds, since "
+                        "dheya-meet gives up on a request after 15 s and a request may first "
+                        "wait for another one's provider call");
+    unsetenv("MEETING_PROVIDER_TIMEOUT");
+    unsetenv("MEETING_PROVIDER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(provider_text_is_valid_utf8_without_controls),
         cmocka_unit_test(base_urls_are_https_or_loopback_http),
         cmocka_unit_test(url_paths_leave_out_host_and_query),
+        cmocka_unit_test(provider_timeout_is_one_to_ten_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
