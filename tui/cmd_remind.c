@@ -109,16 +109,17 @@ static void cannot_join(const struct pending_join *pj, const char *mentee, const
     g_free(summary);
 }
 
-/* The browser started on url (or the URL shown), and the join time recorded so that the
- * room's timer counts from it. */
-static void launched(const struct pending_join *pj, enum join_outcome o, const char *url,
-                     const char *msg)
+/* The join time recorded, so that the room's timer counts from it (first: a browser that
+ * starts at once may be told the time), and the browser started on url, or the URL shown. */
+static void open_url(const struct pending_join *pj, const char *url)
 {
     if (jointime_get(pj->id) == 0) {
         char err[300];
         if (!jointime_set(pj->id, time(NULL), err, sizeof err))
             say("the join time is not saved: %s", err);
     }
+    char msg[800];
+    enum join_outcome o = join_launch(url, pj->r->ctx->cfg->browser, msg, sizeof msg, NULL);
     say("join %s: %s", pj->id, msg);
     if (o == JOIN_SHOW_URL)
         notify_send("Open the meeting in your browser", url, NULL);
@@ -127,25 +128,21 @@ static void launched(const struct pending_join *pj, enum join_outcome o, const c
 static void on_meeting(void *ud, struct api_result *res)
 {
     struct pending_join *pj = ud;
-    struct remind *r = pj->r;
-    const char *browser = r->ctx->cfg->browser;
     pending_unlink(pj);
     char msg[800];
     if (res && res->status == NET_OK) {
-        char *url = NULL;
-        enum join_outcome o = join_open(&res->meeting, browser, &url, msg, sizeof msg, NULL);
-        if (o == JOIN_REFUSED)
-            cannot_join(pj, res->meeting.user.name, msg);
+        char *url = join_url(&res->meeting, msg, sizeof msg);
+        if (url)
+            open_url(pj, url);
         else
-            launched(pj, o, url, msg);
+            cannot_join(pj, res->meeting.user.name, msg);
         g_free(url);
     } else if (res && net_status_is_transient(res->status) && pj->known_url) {
         /* The meeting itself is at the provider: a platform down or overloaded for the
          * moment does not keep the mentor out of a meeting whose link is known. */
         say("join %s: no answer from the platform (%s); opening the link from the last list",
             pj->id, res->message);
-        enum join_outcome o = join_launch(pj->known_url, browser, msg, sizeof msg, NULL);
-        launched(pj, o, pj->known_url, msg);
+        open_url(pj, pj->known_url);
     } else {
         snprintf(msg, sizeof msg, "the platform did not give the meeting: %s",
                  res ? res->message : "out of memory");
