@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "tui/launcher.h"
 #include "tui/sanitize.h"
 
 #define MAX_DEVICES 16
@@ -130,19 +131,6 @@ static void cameras(GPtrArray *names)
     g_ptr_array_free(nodes, TRUE);
 }
 
-/* The same variables as the launcher's "no display" test (launcher.c), so that the hint
- * and the launcher agree on what an SSH login is. */
-static bool over_ssh(void)
-{
-    static const char *const vars[] = {"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && *v)
-            return true;
-    }
-    return false;
-}
-
 /* "what: A", "N whats: A, B", or "no what found", sanitized, with the SSH note. */
 static void hint(GPtrArray *names, const char *what, char *out, size_t outlen)
 {
@@ -155,7 +143,7 @@ static void hint(GPtrArray *names, const char *what, char *out, size_t outlen)
         g_string_printf(s, "%u %ss: ", names->len, what);
     for (guint i = 0; i < names->len; i++)
         g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
-    if (over_ssh())
+    if (launcher_over_ssh())
         g_string_append(s, " (on the remote machine; the meeting uses your local devices)");
     char *clean = sanitize(s->str, SANITIZE_LINE);
     size_t n = clean ? strlen(clean) : 0;

@@ -246,12 +246,21 @@ static char **browser_argv(const char *cmd, const char *url)
     return argv;
 }
 
+bool launcher_over_ssh(void)
+{
+    static const char *const vars[] = {"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return true;
+    }
+    return false;
+}
+
 static bool no_display(void)
 {
-    const char *ssh[] = {"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
-    for (int i = 0; i < 3; i++)
-        if (getenv(ssh[i]) && *getenv(ssh[i]))
-            return true;
+    if (launcher_over_ssh())
+        return true;
 #ifdef __APPLE__
     return false;
 #else

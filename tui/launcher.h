@@ -17,6 +17,10 @@ char *launcher_check_url(const char *url, char *err, size_t errlen);
  * percent-encoded) so that the meeting greets the mentor by name. Caller frees. */
 char *launcher_jitsi_url(const char *url, const char *display_name);
 
+/* True when this is an SSH login (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set): a browser
+ * started here would open on the remote machine, and its devices are not the mentor's. */
+bool launcher_over_ssh(void);
+
 enum launch_outcome {
     LAUNCH_STARTED,    /* a browser process was started */
     LAUNCH_NO_DISPLAY, /* over SSH or without a display, and no browser configured */
