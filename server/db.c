@@ -807,7 +807,8 @@ enum db_result db_provider_row(struct db *db, const char *booking_id, struct db_
         return DB_ERROR;
     sqlite3_stmt *st = stmt(c, "SELECT b.id, p.name, b.session_number, b.scheduled_at, "
                             "b.duration, m.email, u.email, b.status, b.provider, b.meeting_id, "
-                            "b.meeting_url, b.sync_wanted, b.sync_done FROM bookings b "
+                            "b.meeting_url, b.sync_wanted, b.sync_done, "
+                            "b.meeting_error IS NOT NULL FROM bookings b "
                             BOOKING_JOINS "WHERE b.id = ?", "t", booking_id);
     int rc = step(c, st);
     enum db_result r = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOT_FOUND
@@ -826,6 +827,7 @@ enum db_result db_provider_row(struct db *db, const char *booking_id, struct db_
         out->url = column_dup(st, 10);
         out->sync_wanted = sqlite3_column_int64(st, 11);
         out->sync_done = sqlite3_column_int64(st, 12);
+        out->booking.tried = sqlite3_column_int(st, 13) != 0;
         out->booking.id = out->id;
         out->booking.package = out->package;
         out->booking.mentor_email = out->mentor_email;
@@ -853,8 +855,9 @@ void db_provider_row_free(struct db_provider_row *row)
 
 enum db_result db_meeting_store(struct db *db, const char *booking_id, const char *provider,
                                 const struct provider_meeting *m, long long generation,
-                                const char *error)
+                                const char *error, bool behind, unsigned retry_seconds)
 {
+    long long now = (long long)time(NULL);
     struct conn *c = acquire(db);
     if (c == NULL)
         return DB_ERROR;
@@ -869,10 +872,30 @@ enum db_result db_meeting_store(struct db *db, const char *booking_id, const cha
                         "meeting_passcode = CASE WHEN ?2 IS NOT NULL THEN ?3 "
                         "  ELSE meeting_passcode END, "
                         "meeting_url = ?2, provider = ?4, meeting_error = ?5, "
-                        "sync_done = max(sync_done, ?6), updated_at = ?7 "
-                        "WHERE id = ?8 AND meeting_url IS NULL", "tttttllt", m->id, m->url,
-                        m->passcode, provider, error, generation, (long long)time(NULL),
-                        booking_id));
+                        "sync_done = max(sync_done, ?6), updated_at = ?7, "
+                        "sync_wanted = sync_wanted + ?9, "
+                        "sync_retry_at = CASE WHEN ?9 THEN ?10 ELSE sync_retry_at END "
+                        "WHERE id = ?8 AND meeting_url IS NULL", "tttttlltil", m->id, m->url,
+                        m->passcode, provider, error, generation, now, booking_id,
+                        behind ? 1 : 0, now + retry_seconds));
+    r = write_end(db, c, r);
+    release(db, c);
+    return r;
+}
+
+enum db_result db_meeting_forget(struct db *db, const char *booking_id, const char *meeting_id,
+                                 long long generation)
+{
+    struct conn *c = acquire(db);
+    if (c == NULL)
+        return DB_ERROR;
+    enum db_result r = write_begin(db, c);
+    if (r == DB_OK)
+        r = run(c, stmt(c, "UPDATE bookings SET meeting_id = NULL, meeting_url = NULL, "
+                        "meeting_passcode = NULL, meeting_error = NULL, "
+                        "sync_done = max(sync_done, ?1), sync_retry_at = 0, updated_at = ?2 "
+                        "WHERE id = ?3 AND meeting_id = ?4", "lltt", generation,
+                        (long long)time(NULL), booking_id, meeting_id));
     r = write_end(db, c, r);
     release(db, c);
     return r;

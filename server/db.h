@@ -77,8 +77,9 @@ struct db_provider_row {
     char *id, *package, *mentor_email, *mentee_email;
 };
 
-/* Reads booking_id for its provider, whoever asks (the caller has checked access). Free
- * with db_provider_row_free, also after a failure. */
+/* Reads booking_id for its provider, whoever asks (the caller has checked access): row's
+ * booking.tried says an earlier attempt to make its meeting failed. Free with
+ * db_provider_row_free, also after a failure. */
 enum db_result db_provider_row(struct db *db, const char *booking_id,
                                struct db_provider_row *out);
 void db_provider_row_free(struct db_provider_row *row);
@@ -86,10 +87,19 @@ void db_provider_row_free(struct db_provider_row *row);
 /* Stores what an attempt to make a booking's meeting gave, unless the booking has a URL
  * already: m's id, URL and passcode (any may be NULL), provider as its provider, error
  * (NULL after a success) as the reason shown while there is no URL, and generation as the
- * count of changes the meeting reflects. */
+ * count of changes the meeting reflects. A meeting `behind` the booking (one an earlier
+ * attempt made, found but not brought to the booking's time) is owed the booking as it
+ * stands: one more change is counted for it, sent no sooner than retry_seconds from now. */
 enum db_result db_meeting_store(struct db *db, const char *booking_id, const char *provider,
                                 const struct provider_meeting *m, long long generation,
-                                const char *error);
+                                const char *error, bool behind, unsigned retry_seconds);
+
+/* Forgets the booking's meeting meeting_id, gone at its provider: no id, URL, passcode or
+ * error, so that a new meeting is made for it. The new one is made from the booking as it
+ * is then, so the first generation changes are counted as sent. Nothing changes when the
+ * booking's meeting is no longer meeting_id. */
+enum db_result db_meeting_forget(struct db *db, const char *booking_id, const char *meeting_id,
+                                 long long generation);
 
 /* Records a change sent to the provider: on success the meeting reflects the first
  * generation changes; on failure it is tried again no sooner than retry_seconds from now. */

@@ -108,54 +108,107 @@ static double request_seconds(void)
     return twice < REQUEST_SECONDS ? twice : REQUEST_SECONDS;
 }
 
+/* Forgets row's meeting, which its provider says is gone (deleted there by hand), so that a
+ * new one is made in its place: the booking is still on and its participants need a
+ * meeting, while asking about or moving the gone one would fail the same way on every try.
+ * Updates row to match. False (logged) when the database could not record it. */
+static bool forget_meeting(struct meetings *m, struct db_provider_row *row, const char *why)
+{
+    fprintf(stderr, "meetings: booking %s: %s; a new meeting is made in its place\n", row->id,
+            why);
+    if (db_meeting_forget(m->db, row->id, row->meeting_id, row->sync_wanted) != DB_OK) {
+        fprintf(stderr, "meetings: booking %s: the gone meeting could not be forgotten\n",
+                row->id);
+        return false;
+    }
+    free(row->meeting_id);
+    free(row->url);
+    row->meeting_id = row->url = NULL;
+    row->booking.tried = false;
+    if (row->sync_done < row->sync_wanted)
+        row->sync_done = row->sync_wanted;
+    return true;
+}
+
 /* Asks the provider for the meeting row lacks (its details, if a meeting was made whose
- * URL was not ready) and stores the outcome, failure included. */
+ * URL was not ready; else a new one) and stores the outcome, failure included. */
 static void make_meeting(struct meetings *m, struct db_provider_row *row, double deadline)
 {
     const struct provider *p = m->prov;
     struct provider_meeting pm = {0};
     char err[256] = "";
-    bool ours = row->meeting_id && strcmp(row->provider, p->name) == 0;
-    bool ok;
+    bool ok = false, create = true, behind = false;
     /* A meeting made now is made as the booking stands; one only read again keeps
      * whatever changes are still to be sent to it. */
-    long long generation = ours && p->details ? row->sync_done : row->sync_wanted;
-    if (ours && p->details) {
-        ok = p->details(row->meeting_id, deadline, &pm, err, sizeof err);
-        if (ok && pm.id == NULL && (pm.id = strdup(row->meeting_id)) == NULL) {
-            snprintf(err, sizeof err, "%s: out of memory", p->name);
-            ok = false;
+    long long generation = row->sync_wanted;
+    if (row->meeting_id && strcmp(row->provider, p->name) == 0 && p->details) {
+        enum provider_status st = p->details(row->meeting_id, deadline, &pm, err, sizeof err);
+        create = st == PROVIDER_GONE && forget_meeting(m, row, err);
+        if (!create) {
+            ok = st == PROVIDER_OK;
+            generation = row->sync_done;
+            if (ok && pm.id == NULL && (pm.id = strdup(row->meeting_id)) == NULL) {
+                snprintf(err, sizeof err, "%s: out of memory", p->name);
+                ok = false;
+            }
         }
-    } else {
+    }
+    if (create) {
+        provider_meeting_clear(&pm);
         ok = p->create(&row->booking, deadline, &pm, err, sizeof err);
+        /* The meeting an earlier attempt made has the booking as it stood then; if it cannot
+         * be moved now, the booking's state stays owed to it rather than counted as sent. */
+        char why[256];
+        if (pm.found && pm.id && p->update &&
+            p->update(pm.id, &row->booking, deadline, why, sizeof why) != PROVIDER_OK) {
+            fprintf(stderr, "meetings: booking %s: found the meeting an earlier attempt made "
+                    "but could not give it the booking's time: %s; it will be sent again\n",
+                    row->id, why);
+            behind = true;
+            generation = row->sync_done;
+        }
     }
     if (!ok)
         fprintf(stderr, "meetings: booking %s: %s; the meeting route will try again\n",
                 row->id, err);
-    if (db_meeting_store(m->db, row->id, p->name, &pm, generation, ok ? NULL : err)
-        != DB_OK && ok)
+    if (db_meeting_store(m->db, row->id, p->name, &pm, generation, ok ? NULL : err, behind,
+                         RETRY_SECONDS) != DB_OK && (ok || pm.id))
         fprintf(stderr, "meetings: booking %s: %s made meeting %s but it could not be "
                 "stored\n", row->id, p->name, pm.id ? pm.id : pm.url);
     provider_meeting_clear(&pm);
 }
 
 /* Sends the booking's state (its time, or its cancellation) to its meeting, if the
- * provider has one and keeps it up to date. */
-static void push_change(struct meetings *m, const struct db_provider_row *row,
-                        double deadline)
+ * provider has one and keeps it up to date. A meeting gone at the provider is replaced by a
+ * new one while the booking is SCHEDULED. */
+static void push_change(struct meetings *m, struct db_provider_row *row, double deadline)
 {
     const struct provider *p = m->prov;
     bool cancel = strcmp(row->status, "CANCELLED") == 0;
     char err[256] = "";
     bool ok = true;
-    if (row->meeting_id && strcmp(row->provider, p->name) != 0) {
-        fprintf(stderr, "meetings: booking %s: its meeting is at %s, which this server is not "
-                "set up for; the %s does not reach it\n", row->id, row->provider,
-                cancel ? "cancellation" : "new time");
+    if (strcmp(row->status, "COMPLETED") == 0) {
+        /* The session is over: its meeting needs no new time. A change still owed from
+         * before would otherwise be tried every minute for ever, refused or not. */
+    } else if (row->meeting_id && strcmp(row->provider, p->name) != 0) {
+        /* The provider was changed at a restart (MEETING_PROVIDER): this server has no
+         * credentials for the other one. The change is counted as done, since no retry
+         * could reach it; the log says what is left to do by hand. */
+        fprintf(stderr, "meetings: booking %s: its meeting %s was made at %s, but this server "
+                "runs with MEETING_PROVIDER=%s and cannot reach %s: the %s was not sent; "
+                "%s the meeting at %s by hand\n", row->id, row->meeting_id, row->provider,
+                p->name, row->provider, cancel ? "cancellation" : "new time",
+                cancel ? "delete" : "move", row->provider);
     } else if (row->meeting_id && cancel && p->remove) {
         ok = p->remove(row->meeting_id, deadline, err, sizeof err);
     } else if (row->meeting_id && !cancel && p->update) {
-        ok = p->update(row->meeting_id, &row->booking, deadline, err, sizeof err);
+        enum provider_status st = p->update(row->meeting_id, &row->booking, deadline, err,
+                                            sizeof err);
+        if (st == PROVIDER_GONE && forget_meeting(m, row, err)) {
+            make_meeting(m, row, deadline);
+            return;
+        }
+        ok = st == PROVIDER_OK;
     }
     /* Without a meeting at the provider there is nothing to change: the one made later is
      * made from the booking as it is then. */

@@ -14,12 +14,20 @@
  * - making the meeting (at booking, or on a GET of a booking without one): the booking is
  *   kept with meetingUrl null and the reason in meetingError; every later GET of the
  *   meeting route tries again (one attempt per GET, never two at once), and the URL
- *   appears once the provider answers.
+ *   appears once the provider answers. A meeting an earlier attempt made whose answer was
+ *   lost is found and used (provider_booking.tried, provider_meeting.found), then given
+ *   the booking's time; if that fails, the time is owed to it like a failed reschedule.
  * - rescheduling or cancelling: the booking's change is stored and answered 200 all the
  *   same (the booking is the platform's truth); the failure is logged on stderr and the
  *   change is sent again on the next PATCH or cancel of the booking, or on a GET of its
  *   meeting route once a minute has passed, until the provider takes it. A cancelled
- *   booking keeps its meeting URL for the record; the meeting behind it is deleted. */
+ *   booking keeps its meeting URL for the record; the meeting behind it is deleted. A
+ *   COMPLETED booking's meeting is sent nothing more.
+ * - a meeting gone at the provider (deleted there by hand), found when reading it or moving
+ *   it: it is forgotten and a new one made for the SCHEDULED booking, with a new URL.
+ * - a meeting made at another provider than the one this server now runs with
+ *   (MEETING_PROVIDER changed at a restart): changes cannot reach it; the log says so and
+ *   names the meeting to move or delete by hand. */
 #ifndef SERVER_MEETINGS_H
 #define SERVER_MEETINGS_H
 

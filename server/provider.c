@@ -19,6 +19,7 @@ void provider_meeting_clear(struct provider_meeting *m)
     free(m->url);
     free(m->passcode);
     m->id = m->url = m->passcode = NULL;
+    m->found = false;
 }
 
 unsigned provider_timeout(void)

@@ -25,6 +25,10 @@ struct provider_booking {
     time_t start;
     int duration;             /* minutes */
     const char *mentor_email, *mentee_email;
+    /* An earlier attempt to make this booking's meeting failed. It may have made the
+     * meeting all the same (an answer lost after the provider acted), so a provider that
+     * has no idempotency key for creation (Zoom) looks for that meeting before making one. */
+    bool tried;
 };
 
 /* A meeting at the provider. Every string is malloc'd and owned by the struct. */
@@ -32,15 +36,23 @@ struct provider_meeting {
     char *id;       /* the provider's id (Zoom meeting id, Calendar event id); NULL for jitsi */
     char *url;      /* the join URL; NULL while the provider is still preparing it */
     char *passcode; /* Zoom's passcode; NULL for the others */
+    /* Set by create when it found the meeting an earlier attempt made (whose answer was
+     * lost) instead of making one: that meeting has the booking as it stood then, and the
+     * caller brings it up to date with update. */
+    bool found;
 };
 
-/* Frees the strings and sets them to NULL. */
+/* Frees the strings and sets them to NULL; found is cleared too. */
 void provider_meeting_clear(struct provider_meeting *m);
 
 /* Text from the database made fit for a provider's JSON: valid UTF-8 (a byte that is not
  * becomes U+FFFD), control characters as spaces, cut at max code points. Caller frees;
  * NULL when out of memory. */
 char *provider_text(const char *s, size_t max);
+
+/* What details and update found: a meeting deleted at the provider since it was made
+ * (someone deleted it in Zoom or in the calendar) is GONE, which a retry never mends. */
+enum provider_status { PROVIDER_OK, PROVIDER_FAILED, PROVIDER_GONE };
 
 struct provider {
     const char *name; /* the MEETING_PROVIDER value, e.g. "jitsi" */
@@ -52,14 +64,15 @@ struct provider {
      * exists, and details() is what to ask next time, never create() again. */
     bool (*create)(const struct provider_booking *b, double deadline,
                    struct provider_meeting *out, char *err, size_t errlen);
-    /* Reads the meeting's details (its URL once ready) into *out. NULL for a provider whose
-     * create always gives the URL (jitsi). */
-    bool (*details)(const char *meeting_id, double deadline, struct provider_meeting *out,
-                    char *err, size_t errlen);
-    /* Moves the meeting to b's start and duration. NULL: nothing to do (a Jitsi room is only
-     * a name). */
-    bool (*update)(const char *meeting_id, const struct provider_booking *b, double deadline,
-                   char *err, size_t errlen);
+    /* Reads the meeting's details (its URL once ready) into *out; GONE (err set) when the
+     * provider has no such meeting any more. NULL for a provider whose create always gives
+     * the URL (jitsi). */
+    enum provider_status (*details)(const char *meeting_id, double deadline,
+                                    struct provider_meeting *out, char *err, size_t errlen);
+    /* Moves the meeting to b's start and duration; GONE (err set) when the provider has no
+     * such meeting any more. NULL: nothing to do (a Jitsi room is only a name). */
+    enum provider_status (*update)(const char *meeting_id, const struct provider_booking *b,
+                                   double deadline, char *err, size_t errlen);
     /* Deletes the meeting; one already gone is not a failure. NULL: nothing to do. */
     bool (*remove)(const char *meeting_id, double deadline, char *err, size_t errlen);
 };

@@ -2,12 +2,16 @@
  * ZOOM_CLIENT_SECRET):
  *   token   POST {ZOOM_OAUTH_URL}?grant_type=account_credentials&account_id=ID, Basic auth
  *   create  POST {ZOOM_API_URL}/users/me/meetings   (a scheduled meeting, type 2)
- *   details GET {ZOOM_API_URL}/meetings/{id}
- *   update  PATCH {ZOOM_API_URL}/meetings/{id}      (start_time, duration)
+ *   find    GET {ZOOM_API_URL}/users/me/meetings?type=scheduled&page_size=300
+ *   details GET {ZOOM_API_URL}/meetings/{id}        (404: gone)
+ *   update  PATCH {ZOOM_API_URL}/meetings/{id}      (start_time, duration; 404: gone)
  *   delete  DELETE {ZOOM_API_URL}/meetings/{id}     (404: already gone)
- * The topic is the package and the session number, nothing personal. Zoom has no
- * idempotency key for creating a meeting: a create whose answer is lost (a time-out after
- * Zoom took the request) can leave a meeting at Zoom that no booking uses. */
+ * The topic is the package and the session number, nothing personal; the agenda is a
+ * marker, "dheya booking ID", with the booking's id alone. Zoom has no idempotency key for
+ * creating a meeting, so a create whose answer is lost (a time-out after Zoom took the
+ * request) would leave a second meeting when tried again: a create after a failed attempt
+ * first looks through the account's scheduled meetings for the one carrying the booking's
+ * marker, and uses it if there is one. */
 #include "server/provider.h"
 
 #include <ctype.h>
@@ -136,9 +140,93 @@ static void put_time(json_t *body, const struct provider_booking *b)
     json_object_set_new(body, "duration", json_integer(b->duration));
 }
 
+/* Pages of the meetings list read at most when looking for a booking's meeting. */
+#define FIND_PAGES 10
+
+/* The agenda that marks a booking's meeting. */
+static void marker(const struct provider_booking *b, char *out, size_t len)
+{
+    snprintf(out, len, "dheya booking %s", b->id);
+}
+
+/* Looks through the account's scheduled meetings, FIND_PAGES pages of 300 at most, for the
+ * one whose agenda is b's marker: true with its id in id (24 bytes), or with id empty when
+ * there is none; false with err when a page could not be read. */
+static bool find_meeting(const struct provider_booking *b, double deadline, char id[24],
+                         char *err, size_t errlen)
+{
+    char want[128], url[1200], *page = NULL;
+    marker(b, want, sizeof want);
+    id[0] = '\0';
+    bool ok = true;
+    for (int pages = 0; ok && id[0] == '\0' && pages < FIND_PAGES; pages++) {
+        char *escaped = page ? curl_easy_escape(NULL, page, 0) : NULL;
+        if (page && escaped == NULL) {
+            snprintf(err, errlen, "zoom: out of memory");
+            ok = false;
+            break;
+        }
+        snprintf(url, sizeof url, "%s/users/me/meetings?type=scheduled&page_size=300%s%s",
+                 api, escaped ? "&next_page_token=" : "", escaped ? escaped : "");
+        curl_free(escaped);
+        free(page);
+        page = NULL;
+        long status;
+        json_t *j = NULL;
+        ok = oauth_call(&oauth, "GET", url, NULL, deadline, &status, &j, err, errlen);
+        json_t *meetings = json_object_get(j, "meetings");
+        const char *next = json_string_value(json_object_get(j, "next_page_token"));
+        if (ok && !json_is_array(meetings)) {
+            snprintf(err, errlen, "zoom: malformed answer from GET /users/me/meetings (no "
+                     "meetings list)");
+            ok = false;
+        }
+        size_t i;
+        json_t *item;
+        json_array_foreach(ok ? meetings : NULL, i, item) {
+            const char *agenda = json_string_value(json_object_get(item, "agenda"));
+            json_t *mid = json_object_get(item, "id");
+            if (agenda && strcmp(agenda, want) == 0 && json_is_integer(mid) &&
+                json_integer_value(mid) > 0) {
+                snprintf(id, 24, "%lld", (long long)json_integer_value(mid));
+                break;
+            }
+        }
+        if (ok && id[0] == '\0' && next && *next && strlen(next) < 512 &&
+            (page = strdup(next)) == NULL) {
+            snprintf(err, errlen, "zoom: out of memory");
+            ok = false;
+        }
+        json_decref(j);
+        if (page == NULL)
+            break;
+    }
+    free(page);
+    return ok;
+}
+
+static enum provider_status zoom_details(const char *meeting_id, double deadline,
+                                         struct provider_meeting *out, char *err,
+                                         size_t errlen);
+
 static bool zoom_create(const struct provider_booking *b, double deadline,
                         struct provider_meeting *out, char *err, size_t errlen)
 {
+    if (b->tried) {
+        /* The earlier attempt may have made the meeting: then it is this one. */
+        char found[24];
+        if (!find_meeting(b, deadline, found, err, errlen))
+            return false;
+        if (found[0]) {
+            bool ok = zoom_details(found, deadline, out, err, errlen) == PROVIDER_OK;
+            /* Known to exist even when its details could not be read: they are asked
+             * for next time, and no second meeting is made. */
+            if (!ok && (out->id = strdup(found)) == NULL)
+                snprintf(err, errlen, "zoom: out of memory");
+            out->found = out->id != NULL;
+            return ok;
+        }
+    }
     char *package = provider_text(b->package, 150), *topic = NULL;
     if (package == NULL || asprintf(&topic, "%s, session %d", package, b->session_number) < 0) {
         free(package);
@@ -146,8 +234,10 @@ static bool zoom_create(const struct provider_booking *b, double deadline,
         return false;
     }
     free(package);
-    json_t *body = json_pack("{s:s, s:i, s:{s:b, s:b}}", "topic", topic, "type", 2,
-                             "settings", "waiting_room", 1, "join_before_host", 0);
+    char agenda[128];
+    marker(b, agenda, sizeof agenda);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:{s:b, s:b}}", "topic", topic, "agenda", agenda,
+                             "type", 2, "settings", "waiting_room", 1, "join_before_host", 0);
     free(topic);
     put_time(body, b);
     char url[600];
@@ -172,31 +262,45 @@ static bool meeting_url(const char *id, char *url, size_t len, char *err, size_t
     return true;
 }
 
-static bool zoom_details(const char *meeting_id, double deadline, struct provider_meeting *out,
-                         char *err, size_t errlen)
+/* What a call on a stored meeting came to: Zoom's 404 is "Meeting does not exist". */
+static enum provider_status outcome(bool ok, long status, const char *meeting_id, char *err,
+                                    size_t errlen)
 {
-    char url[600];
-    long status;
-    json_t *j = NULL;
-    bool ok = meeting_url(meeting_id, url, sizeof url, err, errlen) &&
-              oauth_call(&oauth, "GET", url, NULL, deadline, &status, &j, err, errlen) &&
-              read_meeting(j, "GET", url, out, err, errlen);
-    json_decref(j);
-    return ok;
+    if (!ok && status == 404) {
+        snprintf(err, errlen, "zoom: meeting %s no longer exists at Zoom", meeting_id);
+        return PROVIDER_GONE;
+    }
+    return ok ? PROVIDER_OK : PROVIDER_FAILED;
 }
 
-static bool zoom_update(const char *meeting_id, const struct provider_booking *b,
-                        double deadline, char *err, size_t errlen)
+static enum provider_status zoom_details(const char *meeting_id, double deadline,
+                                         struct provider_meeting *out, char *err,
+                                         size_t errlen)
 {
     char url[600];
-    long status;
+    long status = 0;
+    json_t *j = NULL;
+    if (!meeting_url(meeting_id, url, sizeof url, err, errlen))
+        return PROVIDER_FAILED;
+    bool answered = oauth_call(&oauth, "GET", url, NULL, deadline, &status, &j, err, errlen);
+    bool ok = answered && read_meeting(j, "GET", url, out, err, errlen);
+    json_decref(j);
+    return outcome(ok, answered ? 200 : status, meeting_id, err, errlen);
+}
+
+static enum provider_status zoom_update(const char *meeting_id,
+                                        const struct provider_booking *b, double deadline,
+                                        char *err, size_t errlen)
+{
+    char url[600];
+    long status = 0;
     json_t *j = NULL, *body = json_object();
     put_time(body, b);
     bool ok = meeting_url(meeting_id, url, sizeof url, err, errlen) &&
               oauth_call(&oauth, "PATCH", url, body, deadline, &status, &j, err, errlen);
     json_decref(body);
     json_decref(j);
-    return ok;
+    return outcome(ok, status, meeting_id, err, errlen);
 }
 
 static bool zoom_remove(const char *meeting_id, double deadline, char *err, size_t errlen)

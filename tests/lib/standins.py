@@ -9,9 +9,11 @@ shaped as the real services document them.
 Faults are queued with fault(method, path_pattern, kind, arg, count, delay) and consumed by
 the next matching requests, each first waiting delay seconds: "status" (answer arg, e.g.
 503), "429" (Retry-After: arg seconds), "hang" (never answer until close()), "slow" (answer
-after arg seconds), "malformed" (a 2xx whose body is not JSON), "expire" (every token issued so far stops working first, so the
-request is answered 401 as an expired token is), "lost" (the request takes effect, its
-answer never comes: the connection is closed)."""
+after arg seconds), "malformed" (the request takes effect and its 2xx answer is broken: arg
+is the raw bytes to send, or a function given the answer's JSON that returns what to send
+instead, bytes or JSON; by default the JSON cut in the middle), "expire" (every token issued
+so far stops working first, so the request is answered 401 as an expired token is), "lost"
+(the request takes effect, its answer never comes: the connection is closed)."""
 import base64
 import json
 import random
@@ -78,6 +80,7 @@ class Standin:
     def __init__(self):
         self.lock = threading.Lock()
         self.calls = []        # (method, path) of every request, in order
+        self.bodies = []       # (method, path, raw body) of every request, in order
         self.violations = []   # what broke the contract
         self.faults = []       # [method, path regex, kind, arg, count left, delay]
         self.tokens = set()    # tokens that work now
@@ -148,6 +151,7 @@ class Standin:
         rq = Request(h)
         with self.lock:
             self.calls.append((rq.method, rq.path))
+            self.bodies.append((rq.method, rq.path, rq.raw))
         kind, arg, delay = self._take_fault(rq)
         if delay:
             time.sleep(delay)
@@ -175,7 +179,12 @@ class Standin:
             h.close_connection = True
             return
         if kind == "malformed" and 200 <= status < 300:
-            return self.send(h, status, None, raw=b'{"id": 1, "join_url": "https://')
+            broken = arg(body) if callable(arg) else arg
+            if broken is None:
+                broken = json.dumps(body).encode()[:len(json.dumps(body)) // 2]
+            elif not isinstance(broken, bytes):
+                broken = json.dumps(broken).encode()
+            return self.send(h, status, None, raw=broken)
         self.send(h, status, body)
 
     def send(self, h, status, body, headers=None, raw=None):
@@ -197,7 +206,8 @@ ZOOM_FIELDS = {"topic", "type", "start_time", "duration", "timezone", "settings"
 
 class Zoom(Standin):
     """Zoom's Server-to-Server OAuth token endpoint (/oauth/token) and the meetings API
-    (/v2/users/me/meetings, /v2/meetings/{id})."""
+    (/v2/users/me/meetings: create, and list in pages of at most list_page_max;
+    /v2/meetings/{id})."""
 
     def __init__(self, account="acc-123", client="client-abc", secret="s3cret-zoom-xyz"):
         super().__init__()
@@ -206,6 +216,8 @@ class Zoom(Standin):
         self.created = []    # every meeting made, in order
         self.deleted = []
         self.embed_pwd = True
+        self.list_page_max = 300  # the most one page of the meetings list holds
+        self.page_tokens = {}     # next_page_token -> where its page starts
 
     def route(self, rq):
         if rq.path == "/oauth/token":
@@ -214,8 +226,8 @@ class Zoom(Standin):
         if not self.bearer(rq):
             return 401, {"code": 124, "message": "Invalid access token."}
         if rq.path == "/v2/users/me/meetings":
-            need(rq.method == "POST", f"{rq.method} {rq.path}: only POST is used")
-            return self.create(rq)
+            need(rq.method in ("POST", "GET"), f"{rq.method} {rq.path}: only POST and GET")
+            return self.create(rq) if rq.method == "POST" else self.list(rq)
         m = re.fullmatch(r"/v2/meetings/(\d+)", rq.path)
         need(m, f"no such path {rq.path}")
         mid = int(m.group(1))
@@ -260,12 +272,49 @@ class Zoom(Standin):
         need(d is None or d > 0, f"{where}: duration must be positive")
         field(body, "timezone", str, where, required=False)
 
+    def list(self, rq):
+        """List meetings: GET /v2/users/me/meetings?type=...&page_size=...&next_page_token=...
+        with the documented query only, paged by next_page_token."""
+        where = "GET /v2/users/me/meetings"
+        known = {"type", "page_size", "next_page_token", "page_number", "from", "to",
+                 "timezone"}
+        need(rq.raw == b"", f"{where}: a GET has no body")
+        need(set(rq.query) <= known, f"{where}: unknown parameters {set(rq.query) - known}")
+        need(all(len(v) == 1 for v in rq.query.values()), f"{where}: a parameter repeated")
+        q = {k: v[0] for k, v in rq.query.items()}
+        need(q.get("type", "scheduled") in ("scheduled", "live", "upcoming",
+                                            "upcoming_meetings", "previous_meetings"),
+             f"{where}: type {q.get('type')!r} is not one Zoom knows")
+        need(q.get("type") == "scheduled", f"{where}: the server looks through type=scheduled")
+        size = q.get("page_size", "30")
+        need(size.isdigit() and 1 <= int(size) <= 300, f"{where}: page_size {size!r} is not "
+             "1 to 300")
+        with self.lock:
+            start = 0
+            if "next_page_token" in q:
+                need(q["next_page_token"] in self.page_tokens,
+                     f"{where}: next_page_token {q['next_page_token']!r} was never given")
+                start = self.page_tokens[q["next_page_token"]]
+            items = [m for m in self.meetings.values() if m["type"] == 2]
+            n = min(int(size), self.list_page_max)
+            page, token = items[start:start + n], ""
+            if start + n < len(items):
+                token = "".join(random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+                                for _ in range(32))
+                self.page_tokens[token] = start + n
+        keys = ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone",
+                "agenda", "created_at", "join_url")
+        return 200, {"next_page_token": token, "page_size": n, "total_records": len(items),
+                     "meetings": [{k: m[k] for k in keys if k in m} for m in page]}
+
     def create(self, rq):
         where = "POST /v2/users/me/meetings"
         body = rq.json()
         need(set(body) <= ZOOM_FIELDS, f"{where}: unknown fields {set(body) - ZOOM_FIELDS}")
         topic = field(body, "topic", str, where)
         need(0 < len(topic) <= 200, f"{where}: topic must be 1 to 200 characters")
+        agenda = field(body, "agenda", str, where, required=False)
+        need(agenda is None or len(agenda) <= 2000, f"{where}: agenda is over 2000 characters")
         need(field(body, "type", int, where) == 2, f"{where}: type must be 2 (scheduled)")
         self.check_time(body, where)
         settings = field(body, "settings", dict, where)
@@ -285,6 +334,8 @@ class Zoom(Standin):
                    "join_url": join, "password": pwd, "h323_password": "123456",
                    "pstn_password": "123456", "encrypted_password": enc,
                    "settings": dict(settings, waiting_room=True), "pre_schedule": False}
+        if agenda is not None:
+            meeting["agenda"] = agenda
         with self.lock:
             self.meetings[mid] = meeting
             self.created.append(dict(meeting))
@@ -293,7 +344,9 @@ class Zoom(Standin):
 
 class Google(Standin):
     """Google's OAuth token endpoint (/token, refresh_token grant) and the Calendar API's
-    events on the primary calendar (/calendar/v3/calendars/primary/events[/{id}])."""
+    events on the primary calendar (/calendar/v3/calendars/primary/events[/{id}]), with a
+    Meet conference per createRequest: pending for pending_polls reads, failed while
+    conference_failures lasts, asked for again by a PATCH with a new requestId."""
 
     def __init__(self, client="g-client.apps.googleusercontent.com", secret="g-s3cret-xyz",
                  refresh="1//g-refresh-token-xyz"):
@@ -302,8 +355,10 @@ class Google(Standin):
         self.events = {}        # id -> event
         self.created = []       # every event inserted, in order
         self.deleted = []
-        self.conferences = {}   # requestId -> Meet link, as Google keeps one per request id
+        self.conferences = {}   # requestId -> Meet link (None: failed), one per request id
+        self.conference_requests = []  # (event id, requestId) of each conference asked for
         self.pending_polls = 0  # how many reads still see a new conference as pending
+        self.conference_failures = 0  # how many of the next new conferences Google fails
 
     def route(self, rq):
         if rq.path == "/token":
@@ -327,13 +382,21 @@ class Google(Standin):
             return 200, self.view(event)
         if rq.method == "PATCH":
             body = rq.json()
-            need(set(body) <= {"start", "end", "summary", "attendees"},
+            need(set(body) <= {"start", "end", "summary", "attendees", "conferenceData"},
                  f"PATCH: unexpected fields {set(body)}")
             for k in ("start", "end"):
                 if k in body:
                     self.check_when(body, k, "PATCH event")
+            rid = None
+            if "conferenceData" in body:
+                need(rq.query.get("conferenceDataVersion") == ["1"],
+                     "PATCH conferenceData: conferenceDataVersion=1 is required, or Google "
+                     "ignores it")
+                rid = self.check_create_request(body.pop("conferenceData"), "PATCH event")
             with self.lock:
                 event.update(body)
+                if rid is not None and rid != event["requestId"]:
+                    self.new_conference(event, rid)
             return 200, self.view(event)
         need(rq.method == "DELETE", f"{rq.method} {rq.path}: not an events method")
         with self.lock:
@@ -384,12 +447,7 @@ class Google(Standin):
         for a in attendees:
             need(isinstance(a, dict) and isinstance(a.get("email"), str),
                  f"{where}: each attendee needs an email")
-        conf = field(body, "conferenceData", dict, where)
-        req = field(conf, "createRequest", dict, where)
-        rid = field(req, "requestId", str, where)
-        key = field(req, "conferenceSolutionKey", dict, where)
-        need(field(key, "type", str, where) == "hangoutsMeet",
-             f"{where}: conferenceSolutionKey.type must be hangoutsMeet")
+        rid = self.check_create_request(field(body, "conferenceData", dict, where), where)
         with self.lock:
             if eid and eid in self.events:
                 return 409, {"error": {"code": 409, "errors": [{"domain": "global",
@@ -398,29 +456,51 @@ class Google(Standin):
                              "already exists."}}
             eid = eid or "".join(random.choice("abcdefghijklmnopqrstuv0123456789")
                                  for _ in range(26))
-            link = self.conferences.setdefault(rid, "https://meet.google.com/" + "-".join(
-                "".join(random.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(n))
-                for n in (3, 4, 3)))
             event = {"kind": "calendar#event", "id": eid, "status": "confirmed",
                      "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
                      "summary": body["summary"], "start": body["start"], "end": body["end"],
-                     "attendees": [dict(a, responseStatus="needsAction") for a in attendees],
-                     "requestId": rid, "link": link, "polls_left": self.pending_polls}
+                     "attendees": [dict(a, responseStatus="needsAction") for a in attendees]}
+            self.new_conference(event, rid)
             self.events[eid] = event
             self.created.append(dict(event))
         return 200, self.view(event, count_poll=False)
 
+    def check_create_request(self, conf, where):
+        """conferenceData with a createRequest for a Meet conference; returns its requestId."""
+        need(isinstance(conf, dict), f"{where}: conferenceData must be an object")
+        req = field(conf, "createRequest", dict, where)
+        rid = field(req, "requestId", str, where)
+        need(0 < len(rid) <= 200, f"{where}: requestId must be 1 to 200 characters")
+        key = field(req, "conferenceSolutionKey", dict, where)
+        need(field(key, "type", str, where) == "hangoutsMeet",
+             f"{where}: conferenceSolutionKey.type must be hangoutsMeet")
+        return rid
+
+    def new_conference(self, event, rid):
+        """Gives event the conference of request rid (under the lock): the one made for that
+        requestId before, else a new one, which fails while conference_failures lasts."""
+        self.conference_requests.append((event["id"], rid))
+        if rid not in self.conferences:
+            failed = self.conference_failures > 0
+            self.conference_failures -= failed
+            self.conferences[rid] = None if failed else "https://meet.google.com/" + "-".join(
+                "".join(random.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(n))
+                for n in (3, 4, 3))
+        event.update(requestId=rid, link=self.conferences[rid], polls_left=self.pending_polls)
+
     def view(self, event, count_poll=True):
-        """The event as the API shows it: the conference pending for a few reads."""
+        """The event as the API shows it: the conference pending for a few reads, then made,
+        or failed when Google could not make it."""
         out = {k: v for k, v in event.items() if k not in ("requestId", "link", "polls_left")}
         pending = event["polls_left"] > 0
         if pending and count_poll:
             with self.lock:
                 event["polls_left"] -= 1
+        code = "pending" if pending else "failure" if event["link"] is None else "success"
         conf = {"createRequest": {"requestId": event["requestId"],
                                   "conferenceSolutionKey": {"type": "hangoutsMeet"},
-                                  "status": {"statusCode": "pending" if pending else "success"}}}
-        if not pending:
+                                  "status": {"statusCode": code}}}
+        if code == "success":
             out["hangoutLink"] = event["link"]
             conf.update({"entryPoints": [{"entryPointType": "video", "uri": event["link"],
                                           "label": event["link"][8:]}],
