@@ -489,9 +489,11 @@ int cmd_next(const struct config *cfg, enum next_format format, int max_age)
 const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
                                     const struct meeting **later)
 {
-    /* In progress first: within its booked time, else past it and not completed (the
-     * meeting runs on until someone ends it); of two, the one started last, as the other
-     * is the likelier to have ended unmarked. Else the first to start within JOIN_AHEAD. */
+    /* In progress first: within its booked time; of two, the one started last, as the
+     * other is the likelier to have ended unmarked. Else the first to start within
+     * JOIN_AHEAD, as the status line (pick) names it too: a mentor still in a meeting that
+     * runs over needs no J, one who left it without ending it wants the next. Else one past
+     * its time and not completed (the meeting runs on until someone ends it). */
     const struct meeting *running = NULL, *over = NULL, *chosen = NULL;
     for (size_t i = 0; i < l->n; i++) {
         struct pick p;
@@ -509,10 +511,10 @@ const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
             chosen = p.m;
         }
     }
-    if (running || over)
-        return running ? running : over;
-    if (chosen || later == NULL)
-        return chosen;
+    if (running || chosen || over)
+        return running ? running : chosen ? chosen : over;
+    if (later == NULL)
+        return NULL;
     *later = NULL;
     for (size_t i = 0; i < l->n; i++) {
         const struct meeting *m = &l->items[i];

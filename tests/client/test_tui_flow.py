@@ -118,14 +118,13 @@ def j_joins_the_session_starting_soon_or_says_when_the_next_one_is():
         quit_cleanly(t, ("q", "y", "q"))
 
 
-def j_joins(label, running_start, running_minutes=60):
-    """J on the sessions screen with a session that started running_start seconds ago and
-    another starting in 10 min: the room of the running one opens and its meeting is
-    launched, not the other's."""
+def j_joins(label, running_start, other_start):
+    """J on the sessions screen with a session that started running_start seconds ago (for
+    60 min) and another starting in other_start seconds: the room of the running one opens
+    and its meeting is launched, not the other's."""
     mentor, mentee, pkg = srv.cast(label)
-    running = srv.book(mentee, mentor, pkg, when=iso(-running_start), number=2,
-                       duration=running_minutes)["booking"]
-    soon = srv.book(mentee, mentor, pkg, when=iso(10 * 60), number=3)["booking"]
+    running = srv.book(mentee, mentor, pkg, when=iso(-running_start), number=2)["booking"]
+    soon = srv.book(mentee, mentor, pkg, when=iso(other_start), number=3)["booking"]
     with Term(80, 24) as t:
         record = start(t, mentor)
         t.wait_for(lambda s: s.count(f"{label} Mentee") == 2)
@@ -139,13 +138,14 @@ def j_joins(label, running_start, running_minutes=60):
 
 @test
 def j_joins_the_session_in_progress_before_one_starting_soon():
-    j_joins("Kai", 3 * 60)
+    j_joins("Kai", 3 * 60, 10 * 60)
 
 
 @test
 def j_joins_a_session_running_over_its_time_and_not_completed():
-    """Booked for 60 min from 65 min ago: 5 min over, still running until it is ended."""
-    j_joins("Lou", 65 * 60)
+    """Booked for 60 min from 65 min ago: 5 min over, still running until it is ended;
+    the next session is 40 min away (one within 15 min would come first)."""
+    j_joins("Lou", 65 * 60, 40 * 60)
 
 
 @test
