@@ -699,17 +699,26 @@ def cold_zoom_server():
     return (srv, *srv.cast("Cold"))
 
 
-@test
-def zoom_cold_token_cache_many_concurrent_bookings_one_token_request():
-    srv, mentor, mentee, pkg = cold_zoom_server()
-    tokens = zoom.count("POST", "/oauth/token")
-    zoom.fault("POST", "/oauth/token", "slow", 1)
+def one_token_request_for_concurrent_bookings(standin, token_path, srv, cast, bookings):
+    """With the token cache cold and the token endpoint slow, bookings made at once wait
+    for one token request, and each gets its meeting."""
+    mentor, mentee, pkg = cast
+    tokens = standin.count("POST", token_path)
+    standin.fault("POST", token_path, "slow", 1)
     books = in_parallel([lambda n=n: srv.book(mentee, mentor, pkg, number=n)
-                         for n in range(1, 7)])
-    eq(zoom.count("POST", "/oauth/token") - tokens, 1, "one token request for six bookings")
+                         for n in range(1, bookings + 1)])
+    eq(standin.count("POST", token_path) - tokens, 1,
+       f"one token request for {bookings} bookings")
     for m in books:
         check(m["booking"]["meetingUrl"], m)
     eq(srv.stop(), 0)
+
+
+@test
+def zoom_cold_token_cache_many_concurrent_bookings_one_token_request():
+    srv, mentor, mentee, pkg = cold_zoom_server()
+    one_token_request_for_concurrent_bookings(zoom, "/oauth/token", srv,
+                                              (mentor, mentee, pkg), 6)
 
 
 @test
@@ -1151,15 +1160,7 @@ def google_event_deleted_in_the_calendar_is_made_anew_when_rescheduled():
 @test
 def google_cold_token_cache_many_concurrent_bookings_one_token_request():
     srv = Server(args=["--quiet"], env=google_env(google))
-    mentor, mentee, pkg = srv.cast("Cold")
-    tokens = google.count("POST", "/token")
-    google.fault("POST", "/token", "slow", 1)
-    books = in_parallel([lambda n=n: srv.book(mentee, mentor, pkg, number=n)
-                         for n in range(1, 6)])
-    eq(google.count("POST", "/token") - tokens, 1, "one token request for five bookings")
-    for m in books:
-        check(m["booking"]["meetingUrl"], m)
-    eq(srv.stop(), 0)
+    one_token_request_for_concurrent_bookings(google, "/token", srv, srv.cast("Cold"), 5)
 
 
 @test
