@@ -119,7 +119,7 @@ def oversized_bodies_are_cut_at_the_cap():
     # 200 MiB the bomb inflates to. AddressSanitizer's shadow and quarantine cost more.
     with open(CLIENT_BIN, "rb") as f:
         sanitized = b"__asan_init" in f.read()
-    bound = 160 if sanitized else 48
+    bound = 96 if sanitized else 48
     for name, handler in (("big", R.oversized), ("chunked", R.endless_chunked),
                           ("bomb", R.gzip_bomb)):
         resp.route(f"/{name}" + SESSIONS, handler)
