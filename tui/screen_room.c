@@ -389,7 +389,13 @@ static void on_meeting(void *owner, struct api_result *res)
     alerts_seen(&r->m); /* a participant joined: a desktop notification too */
     if (was_loaded && r->m.n_participants > had) {
         char *name = sanitize(r->m.participants[r->m.n_participants - 1].name, SANITIZE_LINE);
-        app_status(a, APP_INFO, "%s joined the meeting", name);
+        /* A long name is cut, not the news: "joined the meeting" stays on the line. */
+        int room = COLS - (int)strlen(" joined the meeting") - 2;
+        if (room > 8 && cells_width(name) > (size_t)room)
+            app_status(a, APP_INFO, "%.*s\u2026 joined the meeting",
+                       (int)cells_prefix(name, (size_t)room - 1), name);
+        else
+            app_status(a, APP_INFO, "%s joined the meeting", name);
         free(name);
     }
     if (was_loaded && !was_over && meeting_is_completed(&r->m) && !r->completing)

@@ -107,6 +107,24 @@ def hostile_names_and_notes_never_reach_the_terminal():
         eq(t.buffers(), "", "no OSC 52 reached the terminal's clipboard")
 
 
+@test
+def a_long_participant_name_is_cut_not_the_news_that_they_joined():
+    mentor, mentee, pkg, b = book("Pam", start=-60)
+    long_name = "Parvathy " + "Venkataraman-" * 8 + "Iyer"
+    with Term(80, 24) as t:
+        start(t, mentor, "--session", b["id"])
+        t.wait_for("No one has joined yet.")
+        with sqlite3.connect(srv.db) as db:
+            db.execute("INSERT INTO participants(booking_id, name, email, joined_at) "
+                       "VALUES (?, ?, ?, ?)", (b["id"], long_name, "p@example.com",
+                                               int(time.time())))
+        t.send_keys("F5")
+        s = t.wait_for("joined the meeting")
+        line = next(x for x in s.splitlines() if "joined the meeting" in x)
+        check(re.fullmatch(r" Parvathy Venkataraman-.*… joined the meeting", line), line)
+        quit_cleanly(t)  # not joined: q quits at once
+
+
 # ---- resizing ----
 
 def masked(screen):
