@@ -367,6 +367,10 @@ static void on_draw(void *ud)
             s->cls->draw(s, stdscr, all);
         if (all || a->status_dirty)
             draw_status(a);
+        if (a->keybar && s && s->cls->offers)
+            for (size_t i = 0; i < s->cls->n_keys; i++)
+                keybar_hide(a->keybar, s->cls->keys[i].action,
+                            !s->cls->offers(s, s->cls->keys[i].action));
         if (a->keybar && (all || keybar_widget(a->keybar)->dirty))
             widget_draw(keybar_widget(a->keybar), stdscr, false);
         if (a->overlay)

@@ -29,6 +29,9 @@ struct screen_class {
     bool (*on_key)(struct screen *s, struct key k);
     /* An action from the key table. */
     void (*on_action)(struct screen *s, int action);
+    /* False when action means nothing in the screen's present state: its key leaves the
+     * function-key bar (the help still lists it). May be NULL (every action, always). */
+    bool (*offers)(struct screen *s, int action);
     /* Once a second, with the wall-clock time. May be NULL. */
     void (*on_tick)(struct screen *s, time_t now);
     /* The answer to a dialog the screen opened (choice -1: cancelled). May be NULL. */

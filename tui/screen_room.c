@@ -671,6 +671,27 @@ static bool can_leave(struct screen *scr)
     return false;
 }
 
+/* A completed session has nothing to tick, join or end; a cancelled one no meeting and no
+ * feedback either. */
+static bool offers(struct screen *scr, int action)
+{
+    const struct room *r = (const struct room *)scr;
+    if (!r->loaded)
+        return true;
+    bool done = meeting_is_completed(&r->m), off = meeting_is_cancelled(&r->m);
+    switch (action) {
+    case ACT_JOIN:
+    case ACT_TICK:
+    case ACT_END:
+        return !done && !off;
+    case ACT_REOPEN:
+    case ACT_FEEDBACK:
+        return !off;
+    default:
+        return true;
+    }
+}
+
 static void on_resume(struct screen *scr)
 {
     struct room *r = (struct room *)scr;
@@ -702,6 +723,7 @@ static const struct screen_class room_class = {
     .draw = draw,
     .on_key = on_key,
     .on_action = on_action,
+    .offers = offers,
     .on_tick = on_tick,
     .on_dialog = on_dialog,
     .on_resume = on_resume,

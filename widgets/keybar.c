@@ -13,6 +13,7 @@ struct keybar {
     struct widget base;
     const struct keydef *defs;
     size_t n;
+    bool *hidden; /* one per entry of defs */
 };
 
 static void keybar_draw(struct widget *w, WINDOW *win, bool focused)
@@ -24,7 +25,7 @@ static void keybar_draw(struct widget *w, WINDOW *win, bool focused)
     int x = w->x, left = w->w;
     for (size_t i = 0; i < b->n; i++) {
         const struct keydef *d = &b->defs[i];
-        if (!d->in_bar)
+        if (!d->in_bar || b->hidden[i])
             continue;
         const char *name = d->name ? d->name : "", *text = d->label ? d->label : "";
         int kw = (int)cells_width(name), lw = (int)cells_width(text);
@@ -41,6 +42,7 @@ static void keybar_draw(struct widget *w, WINDOW *win, bool focused)
 
 static void keybar_destroy(struct widget *w)
 {
+    g_free(((struct keybar *)w)->hidden);
     g_free(w);
 }
 
@@ -56,7 +58,19 @@ struct keybar *keybar_new(const struct keydef *defs, size_t n)
     widget_init(&b->base, &keybar_class);
     b->defs = defs;
     b->n = n;
+    b->hidden = g_new0(bool, n ? n : 1);
     return b;
+}
+
+void keybar_hide(struct keybar *b, int action, bool hidden)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->defs[i].action == action && b->hidden[i] != hidden) {
+            b->hidden[i] = hidden;
+            if (b->defs[i].in_bar)
+                widget_mark_dirty(&b->base);
+        }
+    }
 }
 
 struct widget *keybar_widget(struct keybar *b)

@@ -5,6 +5,7 @@
 #ifndef WIDGETS_KEYBAR_H
 #define WIDGETS_KEYBAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "widgets/keys.h"
@@ -15,5 +16,10 @@ struct keybar;
 /* defs must outlive the bar (screens use static tables). */
 struct keybar *keybar_new(const struct keydef *defs, size_t n);
 struct widget *keybar_widget(struct keybar *b);
+
+/* Leaves the entries of action out of the bar (hidden) or puts them back: for what means
+ * nothing in the screen's present state ("Join" for a completed session). Marks the bar
+ * dirty only when that changes what it shows. */
+void keybar_hide(struct keybar *b, int action, bool hidden);
 
 #endif

@@ -88,7 +88,9 @@ def feedback_queued_while_the_server_is_down_is_delivered_once():
         c = Client(srv, mentor["token"], scratch=t.scratch)
         t.run([CLIENT_BIN, "--session", b["id"]], env=c.env)
         t.wait_for("Session 1 with Gil Mentee")
-        t.wait_for("Not rated yet: f opens the feedback form.")
+        s = t.wait_for("Not rated yet: f opens the feedback form.")
+        # A completed session: nothing to tick, join or end in the key bar.
+        eq(s.splitlines()[-1], "r Reopen  s Sidebar  f Feedback  ? Help  q Back")
         t.send_keys("f")
         t.wait_for("How did the session with Gil Mentee go?")
         t.send_keys("5", "Tab")

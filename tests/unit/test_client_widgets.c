@@ -631,6 +631,21 @@ static void draw_keybar(void **state)
     widget_place(w, 0, 0, 1, 5);
     widget_draw(w, stdscr, false);
     assert_string_equal(row(0, 0, 5), "e End");
+    /* Hidden entries leave the bar and free their room; shown again, they come back. */
+    w->dirty = false;
+    keybar_hide(b, room_keys[0].action, true);
+    assert_true(w->dirty);
+    w->dirty = false;
+    keybar_hide(b, room_keys[0].action, true);
+    assert_false(w->dirty); /* nothing changed: nothing to draw */
+    fill();
+    widget_place(w, 0, 0, 1, 30);
+    widget_draw(w, stdscr, false);
+    assert_string_equal(row(0, 0, 30), "Space Tick  s Sidebar  e End");
+    keybar_hide(b, room_keys[0].action, false);
+    fill();
+    widget_draw(w, stdscr, false);
+    assert_string_equal(row(0, 0, 30), "Enter Join  Space Tick  e End");
     widget_destroy(w);
 }
 
