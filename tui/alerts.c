@@ -115,7 +115,7 @@ static time_t joined_of(const struct meeting *m, time_t now)
 {
     if (!reminders_need_join(m, now, al.cfg->remind, al.cfg->n_remind))
         return 0;
-    return jointime_get(m->id);
+    return jointime_for(jointime_get(m->id), m->scheduled_at);
 }
 
 static bool claimed(const char (*keys)[REMINDERS_KEY_MAX], int n, const struct meeting *m,

@@ -63,7 +63,7 @@ static bool classify(const struct meeting *m, time_t now, struct pick *p)
     if (meeting_is_completed(m) || meeting_is_cancelled(m) || m->id == NULL)
         return false;
     time_t start = m->scheduled_at;
-    time_t joined = start - now <= JOIN_AHEAD ? jointime_get(m->id) : 0;
+    time_t joined = start - now <= JOIN_AHEAD ? jointime_for(jointime_get(m->id), start) : 0;
     time_t end = (joined > start ? joined : start) + (time_t)m->duration * 60;
     *p = (struct pick){m, ST_UPCOMING, 0, end};
     if ((now >= start || (joined && now >= joined)) && now < end) {

@@ -73,6 +73,7 @@ struct pending_join {
     char *id;
     char *mentee;    /* from the list, for the notifications; may be NULL */
     char *known_url; /* the list's link (join_url), or NULL */
+    time_t known_start; /* the list's start of the session, or 0 */
     struct pending_join *next;
 };
 
@@ -111,9 +112,9 @@ static void cannot_join(const struct pending_join *pj, const char *mentee, const
 
 /* The join time recorded, so that the room's timer counts from it (first: a browser that
  * starts at once may be told the time), and the browser started on url, or the URL shown. */
-static void open_url(const struct pending_join *pj, const char *url)
+static void open_url(const struct pending_join *pj, const char *url, time_t scheduled_at)
 {
-    if (jointime_get(pj->id) == 0) {
+    if (jointime_for(jointime_get(pj->id), scheduled_at) == 0) {
         char err[300];
         if (!jointime_set(pj->id, time(NULL), err, sizeof err))
             say("the join time is not saved: %s", err);
@@ -133,7 +134,7 @@ static void on_meeting(void *ud, struct api_result *res)
     if (res && res->status == NET_OK) {
         char *url = join_url(&res->meeting, msg, sizeof msg);
         if (url)
-            open_url(pj, url);
+            open_url(pj, url, res->meeting.scheduled_at);
         else
             cannot_join(pj, res->meeting.user.name, msg);
         g_free(url);
@@ -142,7 +143,7 @@ static void on_meeting(void *ud, struct api_result *res)
          * moment does not keep the mentor out of a meeting whose link is known. */
         say("join %s: no answer from the platform (%s); opening the link from the last list",
             pj->id, res->message);
-        open_url(pj, pj->known_url);
+        open_url(pj, pj->known_url, pj->known_start);
     } else {
         snprintf(msg, sizeof msg, "the platform did not give the meeting: %s",
                  res ? res->message : "out of memory");
@@ -171,6 +172,7 @@ static void on_join(void *ud, const char *id, const struct meeting *m)
         char msg[800];
         pj->mentee = g_strdup(m->user.name);
         pj->known_url = join_url(m, msg, sizeof msg);
+        pj->known_start = m->scheduled_at;
     }
     struct api_call call = {.kind = API_MEETING, .session_id = id};
     if (!api_start(r->ctx->api, &call, on_meeting, pj)) {

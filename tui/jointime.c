@@ -17,7 +17,15 @@ char *jointime_file_name(const char *id)
         plain = g_ascii_isalnum(id[i]) || id[i] == '-' || id[i] == '_';
     if (plain)
         return g_strdup(id);
-    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
+    char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
+    char *name = g_strconcat("=", hash, NULL);
+    g_free(hash);
+    return name;
+}
+
+time_t jointime_for(time_t joined, time_t scheduled_at)
+{
+    return joined != 0 && joined >= scheduled_at - JOINTIME_AHEAD ? joined : 0;
 }
 
 time_t jointime_get(const char *session_id)

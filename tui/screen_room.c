@@ -382,6 +382,8 @@ static void on_meeting(void *owner, struct api_result *res)
         app_status(a, APP_OK, "The platform answers again.");
     r->load_failed = false;
     r->offline_pending = false;
+    /* A join kept from an earlier time of the session (moved since) does not count now. */
+    r->joined = jointime_for(r->joined, r->m.scheduled_at);
     fill_sidebar(r);
     fill_checklist_hints(r);
     update_timer(r);

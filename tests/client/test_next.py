@@ -61,6 +61,23 @@ def each_format_for_an_upcoming_session():
 
 
 @test
+def a_join_from_before_the_session_moved_does_not_make_it_running():
+    """The join time is kept per session: one from 3 hours before a start now 9 min away (the
+    session was moved since) leaves it "soon", where a join 5 min ago makes it "now"."""
+    mentor, mentee, pkg = cast()
+    b = book(srv, mentee, mentor, pkg, 8 * 60 + 20)
+    c = Client(srv, mentor["token"])
+    joined = os.path.join(c.env["XDG_STATE_HOME"], "dheya-meet", "joined")
+    os.makedirs(joined, mode=0o700)
+    for ago, state in ((3 * 3600, "soon"), (5 * 60, "now")):
+        with open(os.path.join(joined, b["id"]), "w") as f:
+            f.write(f"{int(time.time()) - ago}\n")
+        os.chmod(os.path.join(joined, b["id"]), 0o600)
+        j = json.loads(c.run("next", "--format", "json", "--max-age", "0").out)
+        eq(j["state"], state, f"joined {ago} s ago: {j}")
+
+
+@test
 def soon_now_and_over():
     for seconds, duration, text, state in ((8 * 60 + 20, 60, "in 9 min", "soon"),
                                            (-10 * 60 - 20, 30, "20 min left", "now"),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "tui/jointime.h"
 #include "tui/reminders.h"
 
 #define START ((time_t)1700000000) /* 2023-11-14 22:13:20 UTC */
@@ -391,6 +392,43 @@ static void old_entries_are_dropped(void **state)
     g_free(text);
 }
 
+/* A join kept from an earlier time of a session moved since does not count for the new one;
+ * one made early for this time does. */
+static void join_times_belong_to_their_time_of_the_session(void **state)
+{
+    time_t start = 1800000000;
+    assert_int_equal(jointime_for(0, start), 0);
+    assert_int_equal(jointime_for(start - 600, start), start - 600);   /* 10 min early */
+    assert_int_equal(jointime_for(start - JOINTIME_AHEAD, start), start - JOINTIME_AHEAD);
+    assert_int_equal(jointime_for(start - JOINTIME_AHEAD - 1, start), 0);
+    assert_int_equal(jointime_for(start - 86400, start), 0);           /* moved by a day */
+    assert_int_equal(jointime_for(start + 300, start), start + 300);   /* joined late */
+}
+
+/* A plain id is its own file name; any other becomes "=" and a hash, which no plain id can
+ * be, so two ids never share a join time. */
+static void join_time_files_never_meet(void **state)
+{
+    char *plain = jointime_file_name("b-42_x");
+    assert_string_equal(plain, "b-42_x");
+    g_free(plain);
+    char *odd = jointime_file_name("../etc/passwd");
+    assert_int_equal(odd[0], '=');
+    assert_int_equal(strlen(odd), 65);
+    char *hex = g_strdup(odd + 1); /* a plain id that spells the hash */
+    char *as_plain = jointime_file_name(hex);
+    assert_string_not_equal(as_plain, odd);
+    g_free(as_plain);
+    g_free(hex);
+    g_free(odd);
+    char long_id[80];
+    memset(long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    char *hashed = jointime_file_name(long_id);
+    assert_int_equal(hashed[0], '=');
+    g_free(hashed);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -405,6 +443,8 @@ int main(void)
         cmocka_unit_test(the_join_time_is_read_only_when_it_matters),
         cmocka_unit_test(keys_hold_any_id_whole),
         cmocka_unit_test(texts),
+        cmocka_unit_test(join_times_belong_to_their_time_of_the_session),
+        cmocka_unit_test(join_time_files_never_meet),
         cmocka_unit_test(participants_joined_are_news_for_a_while),
         cmocka_unit_test_setup_teardown(record_holds_across_instances, make_root, remove_root),
         cmocka_unit_test_setup_teardown(a_held_lock_means_later, make_root, remove_root),
