@@ -85,6 +85,17 @@ static void event_free(struct event *ev)
     g_free(ev);
 }
 
+/* The two above as the queues' GDestroyNotify (called through a void * parameter). */
+static void request_destroy(gpointer rq)
+{
+    request_free(rq);
+}
+
+static void event_destroy(gpointer ev)
+{
+    event_free(ev);
+}
+
 static void shared_unref(struct shared *sh)
 {
     if (!g_atomic_int_dec_and_test(&sh->refs))
@@ -330,8 +341,10 @@ bool notify_start(const char *app_name, const struct notify_hooks *hooks, void *
         return false;
     }
     sh->refs = 2; /* the UI and the thread */
-    sh->requests = g_async_queue_new();
-    sh->events = g_async_queue_new();
+    /* Whatever is still queued when the last of the two lets go is freed with the queues: a
+     * thread that outlived notify_stop (stuck on D-Bus) may post after the UI drained. */
+    sh->requests = g_async_queue_new_full(request_destroy);
+    sh->events = g_async_queue_new_full(event_destroy);
     sh->ctx = g_main_context_new();
     sh->app_name = g_strdup(app_name);
     g_mutex_init(&sh->lock);
