@@ -45,16 +45,13 @@ static int largest(const int *marks, int n_marks)
 static bool joined_this_time(const struct meeting *m, time_t joined, const int *marks,
                              int n_marks)
 {
-    time_t ahead = (time_t)largest(marks, n_marks) * 60;
-    if (ahead < REMINDERS_EARLY_JOIN)
-        ahead = REMINDERS_EARLY_JOIN;
-    return joined != 0 && joined >= m->scheduled_at - ahead;
+    time_t beyond = (time_t)largest(marks, n_marks) * 60 - REMINDERS_EARLY_JOIN;
+    return jointime_for(joined, m->scheduled_at - (beyond > 0 ? beyond : 0)) != 0;
 }
 
-/* A session id as it goes into a key: the id itself when it is plain ([A-Za-z0-9_-], 1 to
- * KEY_ID_PLAIN of them), else '=' and the SHA-256 of the id in hex. '=' is not in a plain
- * id, so a hashed id never meets a plain one, and no id of any length is cut short. */
-#define KEY_ID_PLAIN 64
+/* A session id as it goes into a key: its join-time file name (jointime_file_name), the id
+ * itself when plain, else '=' and its SHA-256 in hex, so a hashed id never meets a plain
+ * one, and no id of any length is cut short. */
 #define KEY_ID_MAX (1 + 64)
 /* "ID@START": the session's part of every key; START tells a session moved to another time
  * apart. */
@@ -66,15 +63,9 @@ _Static_assert(KEY_BASE_MAX - 1 + sizeof ":joined:-9223372036854775808:012345678
 
 static void key_base(const struct meeting *m, char out[KEY_BASE_MAX])
 {
-    const char *id = m->id ? m->id : "";
-    size_t n = strlen(id);
-    bool plain = n > 0 && n <= KEY_ID_PLAIN;
-    for (size_t i = 0; plain && i < n; i++)
-        plain = g_ascii_isalnum(id[i]) || id[i] == '-' || id[i] == '_';
-    char *hash = plain ? NULL : g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
-    snprintf(out, KEY_BASE_MAX, "%s%s@%lld", plain ? "" : "=", plain ? id : hash,
-             (long long)m->scheduled_at);
-    g_free(hash);
+    char *id = jointime_file_name(m->id ? m->id : "");
+    snprintf(out, KEY_BASE_MAX, "%s@%lld", id, (long long)m->scheduled_at);
+    g_free(id);
 }
 
 bool reminders_due(const struct meeting *m, time_t now, const int *marks, int n_marks,

@@ -15,6 +15,7 @@
 
 #include "net/meeting.h"
 #include "tui/config.h"
+#include "tui/jointime.h"
 
 /* A "time is up" is still worth sending this long after the end; later it is old news. */
 #define REMINDERS_LATE_SECONDS (10 * 60)
@@ -22,8 +23,9 @@
 #define REMINDERS_NEWS_SECONDS (5 * 60)
 #define REMINDERS_FIVE_LEFT (5 * 60)
 /* A join this long before the start (or before the first mark, if that is earlier) counts
- * as joining the session at this time; an earlier one was of a time it was moved from. */
-#define REMINDERS_EARLY_JOIN (60 * 60)
+ * as joining the session at this time; an earlier one was of a time it was moved from. The
+ * join time's own rule (jointime_for), widened to the first mark. */
+#define REMINDERS_EARLY_JOIN JOINTIME_AHEAD
 /* The join time matters for the end's reminders until this long after the start. */
 #define REMINDERS_JOIN_HORIZON (24 * 3600)
 /* A claim that found the record held by another process is tried again this much later. */
