@@ -394,10 +394,7 @@ void notify_stop(void)
         g_thread_join(ui.thread);
     else
         g_thread_unref(ui.thread); /* stuck on D-Bus: it ends with the process */
-    struct event *ev;
-    while ((ev = g_async_queue_try_pop(sh->events)))
-        event_free(ev);
-    shared_unref(sh);
+    shared_unref(sh); /* events not dispatched go with the queue */
     ui.sh = NULL;
     ui.thread = NULL;
 }
