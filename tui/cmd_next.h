@@ -30,13 +30,14 @@ char *next_line(enum next_format format, const struct meeting_list *l, time_t no
  * token only, so that a status bar calling every few seconds costs the platform one request
  * per max_age; a try that failed for a passing reason (no connection, 5xx, 429) is kept as
  * long, so that holds while the platform fails too. When the platform cannot be reached the
- * cached sessions give the line, marked stale. For NEXT_TMUX the theme must have been selected (theme_select). Sets up
- * its own engine: it does not send the outbox, which would cost requests. */
+ * cached sessions give the line, marked stale. For NEXT_TMUX the theme must have been
+ * selected (theme_select). Sets up its own engine: it does not send the outbox, which would
+ * cost requests. */
 int cmd_next(const struct config *cfg, enum next_format format, int max_age);
 
-/* The session to join now in l: the one in progress (within its booked time, else past it
- * by less than 30 minutes and not completed), else the first starting within 15 minutes;
- * NULL when there is none, and then *later (when later is not NULL) is the next session
+/* The session to join now in l: the one in progress within its booked time, else the first
+ * starting within 15 minutes, else one past its time by less than 30 minutes and not
+ * completed; NULL when there is none, and then *later (when later is not NULL) is the next session
  * booked after now, or NULL. Points into l. `join --next` and J on the sessions screen both
  * choose with it. */
 const struct meeting *next_joinable(const struct meeting_list *l, time_t now,
