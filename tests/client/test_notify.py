@@ -242,6 +242,25 @@ def maps_libnotify(pid):
         return "/libnotify.so" in f.read()
 
 
+def rate_completed_session(t, c, booking_id):
+    """Opens the room of a completed session in t with a notification service, opens the
+    feedback form and gives 4 stars; returns the bus. The caller submits."""
+    bus = NotifyBus(t.scratch)
+    t.run([CLIENT_BIN, "--session", booking_id],
+          env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
+    t.wait_for("COMPLETED")
+    t.send_keys("f")
+    t.wait_for("How did the session")
+    t.send_keys("4")
+    return bus
+
+
+def quit_cleanly(t):
+    t.send_keys("q")
+    eq(t.wait_exit(), 0)
+    check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+
+
 @test
 def libnotify_is_loaded_for_the_first_notification_and_not_before():
     mentor, mentee = cast()
@@ -249,20 +268,12 @@ def libnotify_is_loaded_for_the_first_notification_and_not_before():
     r = srv.request("POST", f"/api/sessions/{b['id']}/complete", token=mentor["token"])
     eq(r.status, 200, r.body)
     with Term(100, 24) as t:
-        bus = NotifyBus(t.scratch)
-        t.run([CLIENT_BIN, "--session", b["id"]],
-              env={**client(mentor).env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
-        t.wait_for("COMPLETED")
+        bus = rate_completed_session(t, client(mentor), b["id"])
         check(not maps_libnotify(t.pid()), "libnotify mapped with no notification shown")
-        t.send_keys("f")
-        t.wait_for("How did the session")
-        t.send_keys("4")
         t.send_keys("C-s")
         bus.wait_notify(lambda n: n.summary == "Feedback sent")
         check(maps_libnotify(t.pid()), "libnotify loaded for the notification")
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
 
 
 def without_libnotify():
@@ -352,9 +363,7 @@ def keys_are_answered_within_100_ms_without_a_bus():
         t.wait_for("Meera Nair")
         t.wait_for(UNAVAILABLE, timeout=20)
         lat = keys_for(t)
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     report("no bus", lat)
 
 
@@ -379,9 +388,7 @@ def keys_are_answered_within_100_ms_while_the_service_hangs():
               f"the keys were timed {time.time() - stuck.time:.1f} s after the call began: "
               "it may have ended (25 s)")
         check(stuck in bus.pending_calls(), "the service answered while stopped")
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     # The stuck call did reach the service: once let go, it answers it.
     bus.resume()
     wait_for(lambda: bus.calls(stuck.member), 10, f"{stuck.member} at the service")
@@ -400,9 +407,7 @@ def keys_are_answered_as_before_without_libnotify():
         t.wait_for("Desktop notifications are unavailable: libnotify is not installed",
                    timeout=20)
         lat = key_latencies(t)
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     eq(bus.notifications(), [], "nothing reached the service")
     report("without libnotify", lat)
 
@@ -432,9 +437,7 @@ def join_action_with_the_screens_open_opens_the_room_and_the_meeting():
         t.wait_for("Leave the room?")
         t.send_keys("y")
         t.wait_for("Sessions")
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     eq(len([x for x in bus.notifications() if x.summary.startswith("Session in")]), 1)
 
 
@@ -476,9 +479,7 @@ def a_participant_joining_is_told_from_the_rooms_refresh():
         n = bus.wait_notify(lambda n: n.summary == "Participant joined")
         eq(n.body, f"{EVIL_ESCAPED} joined the meeting of session 1")
         eq(n.actions, {})
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     eq([x.summary for x in bus.notifications()], ["Participant joined"])
 
 
@@ -490,23 +491,15 @@ def feedback_queued_while_the_platform_is_down_is_a_notification_too():
     b = down.book(mentee, mentor, down.package(), when=at(-30 * 60)[1])["booking"]
     down.complete(b["id"], mentor)
     with Term(100, 24) as t:
-        bus = NotifyBus(t.scratch)
         c = client(mentor, server=down, scratch=t.scratch)
-        t.run([CLIENT_BIN, "--session", b["id"]],
-              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
-        t.wait_for("COMPLETED")
-        t.send_keys("f")
-        t.wait_for("How did the session")
-        t.send_keys("4")
+        bus = rate_completed_session(t, c, b["id"])
         down.stop()
         t.send_keys("C-s")
         n = bus.wait_notify(lambda n: n.summary == "Feedback queued")
         eq(n.body, "The platform cannot be reached; your feedback on the session with "
                    f"{EVIL_ESCAPED} is queued and will be sent.")
         eq(len(c.queued()), 1)
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
     eq([x.summary for x in bus.notifications()], ["Feedback queued"])
 
 
@@ -517,20 +510,11 @@ def feedback_sent_is_a_notification_too():
     r = srv.request("POST", f"/api/sessions/{b['id']}/complete", token=mentor["token"])
     eq(r.status, 200, r.body)
     with Term(100, 24) as t:
-        bus = NotifyBus(t.scratch)
-        c = client(mentor)
-        t.run([CLIENT_BIN, "--session", b["id"]],
-              env={**c.env, "DBUS_SESSION_BUS_ADDRESS": bus.address})
-        t.wait_for("COMPLETED")
-        t.send_keys("f")
-        t.wait_for("How did the session")
-        t.send_keys("4")
+        bus = rate_completed_session(t, client(mentor), b["id"])
         t.send_keys("C-s")
         n = bus.wait_notify(lambda n: n.summary == "Feedback sent")
         eq(n.body, f"You rated the session with {EVIL_ESCAPED} 4/5.")
-        t.send_keys("q")
-        eq(t.wait_exit(), 0)
-        check(not SANITIZER_REPORT.search(t.stderr()), t.stderr())
+        quit_cleanly(t)
 
 
 run()
